@@ -1,0 +1,1 @@
+return await SmartFactoryEdge.Gateway.Cli.SfeCommand.RunAsync(args);

@@ -1,0 +1,8 @@
+using BenchmarkDotNet.Running;
+
+namespace SmartFactoryEdge.Benchmarks;
+
+public static class BenchmarkProgram
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+}
