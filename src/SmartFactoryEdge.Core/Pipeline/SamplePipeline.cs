@@ -15,7 +15,6 @@ public sealed class SamplePipeline : ISampleWriter
     private readonly Sample[] _batch;
     private readonly PipelineOptions _options;
     private long _accepted;
-    private long _refused;
     private long _dropped;
     private long _delivered;
 
@@ -39,9 +38,6 @@ public sealed class SamplePipeline : ISampleWriter
     /// <summary>Samples the queue took in.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
 
-    /// <summary>Samples that <see cref="TryWrite"/> refused because the queue was full in Wait mode or completed; the caller counts them as its own loss.</summary>
-    public long Refused => Interlocked.Read(ref _refused);
-
     /// <summary>Samples evicted by the DropOldest/DropNewest policy.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -62,7 +58,7 @@ public sealed class SamplePipeline : ISampleWriter
             Interlocked.Increment(ref _accepted);
             return true;
         }
-        Interlocked.Increment(ref _refused);
+        // the caller decides: wait (WriteAsync) or count the refusal as its own loss
         return false;
     }
 

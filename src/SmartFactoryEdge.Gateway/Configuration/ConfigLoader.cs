@@ -1,0 +1,178 @@
+using SmartFactoryEdge.Core.Tags;
+using SmartFactoryEdge.Gateway.Simulation;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SmartFactoryEdge.Gateway.Configuration;
+
+/// <summary>
+/// Reads a gateway YAML file, binds it and checks it, reporting every problem at once as
+/// `file:line:column: key.path: message` (syntax errors, unknown keys, wrong types, missing keys, ranges,
+/// duplicate ids, dangling references).
+/// </summary>
+public static class ConfigLoader
+{
+    public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Load(string path)
+    {
+        var errors = new List<ConfigError>();
+        var display = path;
+        if (!File.Exists(path))
+        {
+            errors.Add(new ConfigError(display, 0, 0, "", "the configuration file does not exist"));
+            return (null, errors);
+        }
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add(new ConfigError(display, 0, 0, "", $"cannot be read: {e.Message}"));
+            return (null, errors);
+        }
+        var config = Parse(text, display, errors);
+        if (config is not null) config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return (errors.Count == 0 ? config : null, errors);
+    }
+
+    /// <summary>Parses YAML text; <paramref name="file"/> only names it in messages.</summary>
+    public static GatewayConfig? Parse(string text, string file, List<ConfigError> errors)
+    {
+        YamlStream stream;
+        try
+        {
+            stream = new YamlStream();
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var message = e.InnerException is ArgumentException ? "a key appears twice in the same mapping" : Clean(e.Message);
+            errors.Add(new ConfigError(file, (int)e.Start.Line, (int)e.Start.Column, "", "YAML syntax: " + message));
+            return null;
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            errors.Add(new ConfigError(file, 1, 1, "", "the file is empty; it needs at least the 'gateway' section"));
+            return null;
+        }
+        if (stream.Documents.Count > 1)
+            errors.Add(new ConfigError(file, (int)stream.Documents[1].RootNode.Start.Line, 1, "", "only one YAML document is allowed per file"));
+        var root = stream.Documents[0].RootNode;
+        if (root is not YamlMappingNode)
+        {
+            errors.Add(new ConfigError(file, (int)root.Start.Line, (int)root.Start.Column, "", "the top level must be a mapping of sections (gateway:, sources:, sinks: ...)"));
+            return null;
+        }
+        var binder = new YamlBinder(file, errors);
+        var config = binder.Bind<GatewayConfig>(root, "");
+        CheckCrossReferences(config, binder, root.Start);
+        return config;
+    }
+
+    private static void CheckCrossReferences(GatewayConfig config, YamlBinder binder, Mark rootMark)
+    {
+        // every tag id, wherever it comes from, is unique per gateway
+        var tagOrigins = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < config.Tags.Count; i++)
+        {
+            var tag = config.Tags[i];
+            if (tag.Id is null) continue;
+            if (!TagDefinition.IsValidId(tag.Id))
+                binder.Error(binder.LocateValue(tag, "id"), $"tags[{i}].id", $"'{tag.Id}' is not a valid tag id (1-128 of letters, digits, '.', '_', '-')");
+            if (!tagOrigins.TryAdd(tag.Id, $"tags[{i}]"))
+                binder.Error(binder.LocateValue(tag, "id"), $"tags[{i}].id", $"duplicate tag id '{tag.Id}' (already defined at {tagOrigins[tag.Id]})");
+        }
+        var assetIds = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < config.Assets.Count; i++)
+        {
+            var asset = config.Assets[i];
+            if (asset.Id is not null && !assetIds.Add(asset.Id))
+                binder.Error(binder.LocateValue(asset, "id"), $"assets[{i}].id", $"duplicate asset id '{asset.Id}'");
+        }
+        var sourceNames = new HashSet<string>(StringComparer.Ordinal);
+        var sourceTags = new HashSet<string>(StringComparer.Ordinal);
+        for (int s = 0; s < config.Sources.Simulator.Count; s++)
+        {
+            var sim = config.Sources.Simulator[s];
+            var path = $"sources.simulator[{s}]";
+            if (sim.Name is not null && !sourceNames.Add("simulator:" + sim.Name))
+                binder.Error(binder.LocateValue(sim, "name"), path + ".name", $"duplicate source name '{sim.Name}'");
+            var simTags = new HashSet<string>(StringComparer.Ordinal);
+            for (int m = 0; m < sim.Machines.Count; m++)
+            {
+                var machine = sim.Machines[m];
+                if (machine.Kind is null || machine.Asset is null || !ProcessModels.Kinds.Contains(machine.Kind)) continue;
+                foreach (var signal in ProcessModels.Create(machine).Signals)
+                {
+                    var id = $"{machine.Asset}.{signal.Name}";
+                    simTags.Add(id);
+                    if (!sourceTags.Add(id))
+                        binder.Error(binder.LocateValue(machine, "asset"), $"{path}.machines[{m}].asset", $"duplicate tag id '{id}': another source already produces it");
+                }
+            }
+            for (int a = 0; a < sim.Anomalies.Count; a++)
+            {
+                var anomaly = sim.Anomalies[a];
+                if (anomaly.Tag is not null && !simTags.Contains(anomaly.Tag))
+                    binder.Error(binder.LocateValue(anomaly, "tag"), $"{path}.anomalies[{a}].tag", $"'{anomaly.Tag}' is not a tag of this simulated line{Suggest(anomaly.Tag, simTags)}");
+            }
+            if (sim.RandomAnomalies is { } r)
+            {
+                for (int t = 0; t < r.Tags.Count; t++)
+                {
+                    if (!simTags.Contains(r.Tags[t]))
+                        binder.Error(binder.Locate(r, "tags"), $"{path}.randomAnomalies.tags[{t}]", $"'{r.Tags[t]}' is not a tag of this simulated line");
+                }
+                if (r.MaxDuration < r.MinDuration)
+                    binder.Error(binder.Locate(r, "maxDuration"), $"{path}.randomAnomalies.maxDuration", $"must be at least minDuration ({r.MinDuration}), got {r.MaxDuration}");
+            }
+        }
+        var known = new HashSet<string>(tagOrigins.Keys, StringComparer.Ordinal);
+        known.UnionWith(sourceTags);
+        for (int i = 0; i < config.Tags.Count; i++)
+        {
+            var tag = config.Tags[i];
+            if (tag.AssetId is not null && !assetIds.Contains(tag.AssetId))
+                binder.Error(binder.LocateValue(tag, "assetId"), $"tags[{i}].assetId", $"asset '{tag.AssetId}' is not defined under assets");
+        }
+        for (int i = 0; i < config.Assets.Count; i++)
+        {
+            var asset = config.Assets[i];
+            for (int j = 0; j < asset.Signals.Count; j++)
+            {
+                if (!known.Contains(asset.Signals[j]))
+                    binder.Error(binder.Locate(asset, "signals"), $"assets[{i}].signals[{j}]", $"'{asset.Signals[j]}' is not a configured tag{Suggest(asset.Signals[j], known)}");
+            }
+        }
+        if (config.Sources.Simulator.Count == 0)
+            binder.Error(binder.Locate(config, "sources"), "sources", "no source is configured; the gateway would collect nothing");
+        var sinks = config.Sinks;
+        if (sinks.File is not { Enabled: true } && sinks.Console is not { Enabled: true })
+            binder.Error(binder.Locate(config, "sinks"), "sinks", "no sink is enabled; samples would have nowhere to go");
+    }
+
+    private static string Suggest(string value, IEnumerable<string> candidates)
+    {
+        var best = candidates.OrderBy(c => Distance(c, value)).FirstOrDefault();
+        return best is not null && Distance(best, value) <= Math.Max(3, value.Length / 4) ? $"; did you mean '{best}'?" : "";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+        return d[a.Length, b.Length];
+    }
+
+    private static string Clean(string message)
+    {
+        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: ...): "; we print the position ourselves
+        var i = message.LastIndexOf("): ", StringComparison.Ordinal);
+        return i >= 0 ? message[(i + 3)..] : message;
+    }
+}

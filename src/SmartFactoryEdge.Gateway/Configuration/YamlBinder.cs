@@ -1,0 +1,345 @@
+using System.Collections;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SmartFactoryEdge.Gateway.Configuration;
+
+/// <summary>
+/// Binds a YAML tree onto options records and collects every problem with its file, line, column and key path:
+/// unknown keys (with the nearest known key), wrong types, missing required keys, DataAnnotations rules
+/// (Range, Required, StringLength, RegularExpression) and <see cref="IValidatableConfig"/> cross-field rules.
+/// Keys are camelCase (case-insensitive; '-' and '_' ignored). Durations take 500ms, 5s, 2m, 1h, 1d or hh:mm:ss;
+/// integer sizes take 64KB, 16MB, 1GB (powers of 1024).
+/// </summary>
+public sealed class YamlBinder(string file, List<ConfigError> errors)
+{
+    private readonly string _file = file;
+    private readonly List<ConfigError> _errors = errors;
+    private readonly Dictionary<object, (YamlMappingNode Node, Dictionary<string, YamlNode> Keys)> _located = new(ReferenceEqualityComparer.Instance);
+
+    public IReadOnlyList<ConfigError> Errors => _errors;
+
+    /// <summary>Binds <paramref name="node"/> (null when the key is absent) to a new <typeparamref name="T"/>.</summary>
+    public T Bind<T>(YamlNode? node, string path) where T : class => (T)(BindObject(node, typeof(T), path, node?.Start ?? Mark.Empty) ?? Activator.CreateInstance(typeof(T))!);
+
+    /// <summary>Where a bound object (or one of its keys) stands in the file, for rules checked after binding.</summary>
+    public Mark Locate(object instance, string? key = null)
+    {
+        if (!_located.TryGetValue(instance, out var entry)) return Mark.Empty;
+        if (key is not null)
+        {
+            foreach (var (name, keyNode) in entry.Keys)
+            {
+                if (Normalize(name) == Normalize(key)) return keyNode.Start;
+            }
+        }
+        return entry.Node.Start;
+    }
+
+    /// <summary>The mark of a key's value (rather than the key), e.g. to point at a duplicated id.</summary>
+    public Mark LocateValue(object instance, string key)
+    {
+        if (!_located.TryGetValue(instance, out var entry)) return Mark.Empty;
+        foreach (var (k, v) in entry.Node.Children)
+        {
+            if (k is YamlScalarNode s && Normalize(s.Value ?? "") == Normalize(key)) return v.Start;
+        }
+        return entry.Node.Start;
+    }
+
+    public void Error(Mark at, string path, string message) => _errors.Add(new ConfigError(_file, (int)at.Line, (int)at.Column, path, message));
+
+    private object? BindValue(YamlNode node, Type type, string path)
+    {
+        var underlying = Nullable.GetUnderlyingType(type);
+        if (node is YamlScalarNode { Value: null or "" or "~" or "null", Style: ScalarStyle.Plain })
+        {
+            if (underlying is not null || !type.IsValueType) return null;
+            Error(node.Start, path, $"a value of type {Describe(type)} is required, but the key is empty");
+            return null;
+        }
+        type = underlying ?? type;
+        if (type == typeof(string)) return Scalar(node, path, "a string") is { } s ? s : null;
+        if (type == typeof(bool)) return ParseScalar(node, path, type, v => bool.TryParse(v, out var b) ? b : v switch { "yes" or "on" => true, "no" or "off" => false, _ => null });
+        if (type == typeof(int)) return ParseScalar(node, path, type, v => TryParseInteger(v, out var l) && l is >= int.MinValue and <= int.MaxValue ? (int)l : null);
+        if (type == typeof(long)) return ParseScalar(node, path, type, v => TryParseInteger(v, out var l) ? l : null);
+        if (type == typeof(uint)) return ParseScalar(node, path, type, v => TryParseInteger(v, out var l) && l is >= 0 and <= uint.MaxValue ? (uint)l : null);
+        if (type == typeof(ushort)) return ParseScalar(node, path, type, v => TryParseInteger(v, out var l) && l is >= 0 and <= ushort.MaxValue ? (ushort)l : null);
+        if (type == typeof(byte)) return ParseScalar(node, path, type, v => TryParseInteger(v, out var l) && l is >= 0 and <= byte.MaxValue ? (byte)l : null);
+        if (type == typeof(double)) return ParseScalar(node, path, type, v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : null);
+        if (type == typeof(float)) return ParseScalar(node, path, type, v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && float.IsFinite(d) ? d : null);
+        if (type == typeof(TimeSpan)) return ParseScalar(node, path, type, v => TryParseDuration(v, out var t) ? t : null, "a duration such as 500ms, 5s, 2m, 1h or 00:01:30");
+        if (type == typeof(DateTimeOffset)) return ParseScalar(node, path, type, v => DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : null, "an ISO-8601 time such as 2026-01-01T00:00:00Z");
+        if (type.IsEnum) return ParseEnum(node, type, path);
+        if (TryGetDictionaryValueType(type, out var valueType)) return BindDictionary(node, type, valueType, path);
+        if (TryGetListElementType(type, out var elementType)) return BindList(node, type, elementType, path);
+        if (type.IsClass && type.GetConstructor(Type.EmptyTypes) is not null) return BindObject(node, type, path, node.Start);
+        throw new NotSupportedException($"The configuration binder does not know how to bind {type}.");
+    }
+
+    private object? BindObject(YamlNode? node, Type type, string path, Mark at)
+    {
+        var instance = Activator.CreateInstance(type)!;
+        var properties = BindableProperties(type);
+        var seen = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        if (node is not null && !IsEmpty(node))
+        {
+            if (node is not YamlMappingNode mapping)
+            {
+                Error(node.Start, path, $"expected a mapping (key: value lines) for {Describe(type)}, found {NodeKind(node)}");
+                return null;
+            }
+            foreach (var (keyNode, valueNode) in mapping.Children)
+            {
+                var key = ((YamlScalarNode)keyNode).Value ?? "";
+                var childPath = Join(path, key);
+                if (!properties.TryGetValue(Normalize(key), out var property))
+                {
+                    var hint = Nearest(key, properties.Values.Select(p => CamelCase(p.Name)));
+                    Error(keyNode.Start, childPath, $"unknown key '{key}'" + (hint is null ? $" (known keys: {string.Join(", ", properties.Values.Select(p => CamelCase(p.Name)))})" : $"; did you mean '{hint}'?"));
+                    continue;
+                }
+                seen[property.Name] = keyNode;
+                var value = BindValue(valueNode, property.PropertyType, childPath);
+                if (value is not null || !property.PropertyType.IsValueType || Nullable.GetUnderlyingType(property.PropertyType) is not null)
+                {
+                    if (value is not null || IsNullable(property)) property.SetValue(instance, value);
+                }
+                ValidateProperty(property, value, valueNode.Start, childPath, valueNode);
+            }
+        }
+        foreach (var property in properties.Values)
+        {
+            if (seen.ContainsKey(property.Name)) continue;
+            if (property.IsDefined(typeof(RequiredMemberAttribute)) || property.IsDefined(typeof(RequiredAttribute)))
+                Error(node?.Start ?? at, Join(path, CamelCase(property.Name)), $"required key '{CamelCase(property.Name)}' is missing");
+        }
+        if (node is YamlMappingNode located) _located[instance] = (located, seen);
+        if (instance is IValidatableConfig validatable && node is not null)
+        {
+            foreach (var (key, message) in validatable.Validate())
+            {
+                var keyNode = key is null ? null : seen.GetValueOrDefault(properties.GetValueOrDefault(Normalize(key))?.Name ?? "");
+                Error(keyNode?.Start ?? node.Start, key is null ? path : Join(path, key), message);
+            }
+        }
+        return instance;
+    }
+
+    private void ValidateProperty(PropertyInfo property, object? value, Mark at, string path, YamlNode node)
+    {
+        foreach (var attribute in property.GetCustomAttributes<ValidationAttribute>())
+        {
+            if (value is null && attribute is not RequiredAttribute) continue;
+            if (attribute.IsValid(value)) continue;
+            var actual = node is YamlScalarNode s ? $" (got {s.Value})" : "";
+            var message = attribute switch
+            {
+                RangeAttribute r => $"must be between {r.Minimum} and {r.Maximum}{actual}",
+                RequiredAttribute => "must not be empty",
+                StringLengthAttribute l => $"must be {l.MinimumLength} to {l.MaximumLength} characters long{actual}",
+                MinLengthAttribute m => $"needs at least {m.Length} item(s)",
+                RegularExpressionAttribute r => $"must match {r.Pattern}{actual}",
+                _ => attribute.FormatErrorMessage(CamelCase(property.Name)) + actual,
+            };
+            Error(at, path, message);
+        }
+    }
+
+    private object? BindList(YamlNode node, Type listType, Type elementType, string path)
+    {
+        if (node is not YamlSequenceNode sequence)
+        {
+            Error(node.Start, path, $"expected a list (lines starting with '- '), found {NodeKind(node)}");
+            return null;
+        }
+        var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(elementType))!;
+        var i = 0;
+        foreach (var item in sequence.Children)
+        {
+            var value = BindValue(item, elementType, $"{path}[{i++}]");
+            if (value is not null) list.Add(value);
+        }
+        if (listType.IsArray)
+        {
+            var array = Array.CreateInstance(elementType, list.Count);
+            list.CopyTo(array, 0);
+            return array;
+        }
+        return list;
+    }
+
+    private object? BindDictionary(YamlNode node, Type dictionaryType, Type valueType, string path)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            Error(node.Start, path, $"expected a mapping, found {NodeKind(node)}");
+            return null;
+        }
+        var dictionary = (IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType), StringComparer.Ordinal)!;
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var value = BindValue(valueNode, valueType, Join(path, key));
+            if (value is not null || !valueType.IsValueType) dictionary[key] = value;
+        }
+        return dictionary;
+    }
+
+    private object? ParseEnum(YamlNode node, Type type, string path)
+    {
+        var text = Scalar(node, path, "one of " + string.Join(", ", Enum.GetNames(type).Select(CamelCase)));
+        if (text is null) return null;
+        foreach (var name in Enum.GetNames(type))
+        {
+            if (Normalize(name) == Normalize(text)) return Enum.Parse(type, name);
+        }
+        Error(node.Start, path, $"'{text}' is not one of: {string.Join(", ", Enum.GetNames(type).Select(CamelCase))}");
+        return null;
+    }
+
+    private object? ParseScalar(YamlNode node, string path, Type type, Func<string, object?> parse, string? expected = null)
+    {
+        var text = Scalar(node, path, expected ?? Describe(type));
+        if (text is null) return null;
+        var value = parse(text.Trim());
+        if (value is null) Error(node.Start, path, $"'{text}' is not {expected ?? Describe(type)}");
+        return value;
+    }
+
+    private string? Scalar(YamlNode node, string path, string expected)
+    {
+        if (node is YamlScalarNode scalar) return scalar.Value ?? "";
+        Error(node.Start, path, $"expected {expected}, found {NodeKind(node)}");
+        return null;
+    }
+
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        text = text.Trim();
+        ReadOnlySpan<(string Suffix, double Ms)> units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
+        foreach (var (suffix, ms) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && !(suffix == "s" && text.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
+                && !(suffix == "m" && text.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
+                && double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= 0 && double.IsFinite(n))
+            {
+                value = TimeSpan.FromMilliseconds(n * ms);
+                return true;
+            }
+        }
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
+    }
+
+    public static bool TryParseInteger(string text, out long value)
+    {
+        text = text.Replace("_", "", StringComparison.Ordinal).Trim();
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            return long.TryParse(text.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out value);
+        ReadOnlySpan<(string Suffix, long Factor)> sizes = [("KiB", 1L << 10), ("MiB", 1L << 20), ("GiB", 1L << 30), ("KB", 1L << 10), ("MB", 1L << 20), ("GB", 1L << 30), ("k", 1000)];
+        foreach (var (suffix, factor) in sizes)
+        {
+            if (text.EndsWith(suffix, StringComparison.Ordinal) && long.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+            {
+                value = checked(n * factor);
+                return true;
+            }
+        }
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static Dictionary<string, PropertyInfo> BindableProperties(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.SetMethod is { IsPublic: true })
+            .ToDictionary(p => Normalize(p.Name), StringComparer.Ordinal);
+
+    private static bool IsNullable(PropertyInfo property) =>
+        !property.PropertyType.IsValueType || Nullable.GetUnderlyingType(property.PropertyType) is not null;
+
+    private static bool TryGetListElementType(Type type, out Type elementType)
+    {
+        if (type.IsArray) { elementType = type.GetElementType()!; return true; }
+        if (type.IsGenericType)
+        {
+            var def = type.GetGenericTypeDefinition();
+            if (def == typeof(List<>) || def == typeof(IReadOnlyList<>) || def == typeof(IList<>) || def == typeof(IEnumerable<>) || def == typeof(IReadOnlyCollection<>) || def == typeof(ICollection<>))
+            {
+                elementType = type.GetGenericArguments()[0];
+                return true;
+            }
+        }
+        elementType = typeof(object);
+        return false;
+    }
+
+    private static bool TryGetDictionaryValueType(Type type, out Type valueType)
+    {
+        if (type.IsGenericType)
+        {
+            var def = type.GetGenericTypeDefinition();
+            if ((def == typeof(Dictionary<,>) || def == typeof(IReadOnlyDictionary<,>) || def == typeof(IDictionary<,>)) && type.GetGenericArguments()[0] == typeof(string))
+            {
+                valueType = type.GetGenericArguments()[1];
+                return true;
+            }
+        }
+        valueType = typeof(object);
+        return false;
+    }
+
+    private static bool IsEmpty(YamlNode node) => node is YamlScalarNode { Value: null or "" or "~" or "null", Style: ScalarStyle.Plain };
+
+    private static string NodeKind(YamlNode node) => node switch
+    {
+        YamlMappingNode => "a mapping",
+        YamlSequenceNode => "a list",
+        YamlScalarNode s => $"'{s.Value}'",
+        _ => node.NodeType.ToString(),
+    };
+
+    private static string Describe(Type type) => type switch
+    {
+        _ when type == typeof(int) || type == typeof(long) || type == typeof(uint) || type == typeof(ushort) || type == typeof(byte) => "a whole number",
+        _ when type == typeof(double) || type == typeof(float) => "a number",
+        _ when type == typeof(bool) => "true or false",
+        _ when type == typeof(string) => "a string",
+        _ => CamelCase(type.Name.Replace("Options", "", StringComparison.Ordinal)),
+    };
+
+    internal static string Normalize(string key) => key.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    internal static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
+
+    private static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
+
+    private static string? Nearest(string key, IEnumerable<string> candidates)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var c in candidates)
+        {
+            var d = Levenshtein(Normalize(key), Normalize(c));
+            if (d < bestDistance) { bestDistance = d; best = c; }
+        }
+        return bestDistance <= Math.Max(2, key.Length / 3) ? best : null;
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var prev = new int[b.Length + 1];
+        var cur = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) prev[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            cur[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Length];
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SmartFactoryEdge.Core.Health;
+using SmartFactoryEdge.Core.Pipeline;
+using SmartFactoryEdge.Gateway.Configuration;
+using SmartFactoryEdge.Gateway.Simulation;
+using SmartFactoryEdge.Gateway.Sinks;
+
+namespace SmartFactoryEdge.Gateway.Hosting;
+
+/// <summary>The composition root: turns a validated <see cref="GatewayConfig"/> into a running Generic Host.</summary>
+public static class GatewayHost
+{
+    public static IHost Build(GatewayConfig config, LogLevel minimumLevel = LogLevel.Information)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            DisableDefaults = true,
+            ContentRootPath = config.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(minimumLevel);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = config.Gateway.ShutdownTimeout;
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+        builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(config.Gateway);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<HealthRegistry>();
+        builder.Services.AddSingleton<IHealthRegistry>(sp => sp.GetRequiredService<HealthRegistry>());
+        AddSinks(builder.Services, config);
+        AddSimulators(builder.Services, config);
+        builder.Services.AddSingleton(sp => new SamplePipeline(config.Pipeline, sp.GetServices<ISampleSink>()));
+        builder.Services.AddHostedService<GatewayWorker>();
+        return builder.Build();
+    }
+
+    private static void AddSinks(IServiceCollection services, GatewayConfig config)
+    {
+        if (config.Sinks.File is { Enabled: true } file)
+        {
+            services.AddSingleton<ISampleSink>(sp => new JsonLinesFileSink(file, config.ResolvePath(file.Path),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JsonLinesFileSink>>()));
+        }
+        if (config.Sinks.Console is { Enabled: true } console)
+            services.AddSingleton<ISampleSink>(new ConsoleSink(console));
+    }
+
+    private static void AddSimulators(IServiceCollection services, GatewayConfig config)
+    {
+        foreach (var sim in config.Sources.Simulator)
+        {
+            services.AddSingleton<ISampleSource>(sp => new SimulatorSource(sim, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<SimulatorSource>>(), sim.Labels is null ? null : config.ResolvePath(sim.Labels)));
+        }
+    }
+}
