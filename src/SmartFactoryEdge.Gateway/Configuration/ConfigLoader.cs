@@ -51,6 +51,13 @@ public static class ConfigLoader
             errors.Add(new ConfigError(file, (int)e.Start.Line, (int)e.Start.Column, "", "YAML syntax: " + message));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 16 throws this (without a position) for some unterminated flow collections
+            var lines = text.Split('\n');
+            errors.Add(new ConfigError(file, lines.Length, 1, "", "YAML syntax: unexpected end of file inside a [list] or {mapping}; check brackets and quotes"));
+            return null;
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
             errors.Add(new ConfigError(file, 1, 1, "", "the file is empty; it needs at least the 'gateway' section"));

@@ -104,11 +104,11 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
                     continue;
                 }
                 seen[property.Name] = keyNode;
+                var errorsBefore = _errors.Count;
                 var value = BindValue(valueNode, property.PropertyType, childPath);
-                if (value is not null || !property.PropertyType.IsValueType || Nullable.GetUnderlyingType(property.PropertyType) is not null)
-                {
-                    if (value is not null || IsNullable(property)) property.SetValue(instance, value);
-                }
+                // a value that failed to bind keeps the default, so later checks see a usable object
+                if (value is not null) property.SetValue(instance, value);
+                else if (_errors.Count == errorsBefore && IsNullable(property)) property.SetValue(instance, null);
                 ValidateProperty(property, value, valueNode.Start, childPath, valueNode);
             }
         }
@@ -257,8 +257,11 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
             .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.SetMethod is { IsPublic: true })
             .ToDictionary(p => Normalize(p.Name), StringComparer.Ordinal);
 
-    private static bool IsNullable(PropertyInfo property) =>
-        !property.PropertyType.IsValueType || Nullable.GetUnderlyingType(property.PropertyType) is not null;
+    private static bool IsNullable(PropertyInfo property)
+    {
+        if (property.PropertyType.IsValueType) return Nullable.GetUnderlyingType(property.PropertyType) is not null;
+        return new NullabilityInfoContext().Create(property).WriteState != NullabilityState.NotNull;
+    }
 
     private static bool TryGetListElementType(Type type, out Type elementType)
     {
