@@ -207,6 +207,14 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void MissingRequiredListIsReportedAndDoesNotStopOtherChecks()
+    {
+        var (_, errors, path) = Load(ValidHead + "\npipeline:\n  capacity: 1\nsources:\n  simulator:\n    - name: l1\nsinks:\n  file: { path: out }\n");
+        AssertError(errors, path, 8, 7, "sources.simulator[0].machines", "required key 'machines' is missing");
+        AssertError(errors, path, 5, 13, "pipeline.capacity", "must be between");
+    }
+
+    [Fact]
     public void NoSourcesAndNoSinksAreBothReported()
     {
         var (_, errors, path) = Load(ValidHead + "\nsinks:\n  file: { enabled: false }\n");
@@ -222,5 +230,49 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Null(config);
         var keys = errors.Select(e => e.KeyPath).ToHashSet();
         Assert.Superset(new HashSet<string> { "gateway.id", "gateway.sitee", "gateway.site", "pipeline.capacity", "pipeline.fullMode", "sources.simulator[0].rateHz", "sources.simulator[0].machines[0].kind" }, keys);
+    }
+}
+
+public class ConfigLoaderFuzzTests
+{
+    /// <summary>Mutated configurations must give errors, never an exception or a hang.</summary>
+    [Fact]
+    public void RandomlyMutatedConfigsNeverCrashTheLoader()
+    {
+        var original = File.ReadAllText(System.IO.Path.Combine(RepoPaths.Root, "config", "gateway.example.yaml"));
+        var iterations = int.TryParse(Environment.GetEnvironmentVariable("SFE_FUZZ_ITERATIONS"), out var n) ? n : 3000;
+        var random = new Random(20261122);
+        const string alphabet = ":-[]{},#&*!|>'\"%@` \n\tabc0123456789.";
+        var failures = new List<string>();
+        for (int i = 0; i < iterations; i++)
+        {
+            var chars = original.ToCharArray().ToList();
+            var edits = random.Next(1, 8);
+            for (int e = 0; e < edits && chars.Count > 0; e++)
+            {
+                var at = random.Next(chars.Count);
+                switch (random.Next(4))
+                {
+                    case 0: chars[at] = alphabet[random.Next(alphabet.Length)]; break;
+                    case 1: chars.RemoveAt(at); break;
+                    case 2: chars.Insert(at, alphabet[random.Next(alphabet.Length)]); break;
+                    default: chars.RemoveRange(at, Math.Min(chars.Count - at, random.Next(1, 200))); break;
+                }
+            }
+            var text = new string(chars.ToArray());
+            try
+            {
+                var errors = new List<Configuration.ConfigError>();
+                var config = Configuration.ConfigLoader.Parse(text, "fuzz.yaml", errors);
+                Assert.True(config is not null || errors.Count > 0, "a null result must come with errors");
+                Assert.All(errors, err => Assert.Equal("fuzz.yaml", err.File));
+            }
+            catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+            {
+                failures.Add($"iteration {i}: {ex}\n---\n{text}\n---");
+                if (failures.Count > 3) break;
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 }

@@ -73,7 +73,7 @@ public static class ConfigLoader
         }
         var binder = new YamlBinder(file, errors);
         var config = binder.Bind<GatewayConfig>(root, "");
-        CheckCrossReferences(config, binder, root.Start);
+        if (!binder.IsIncomplete(config)) CheckCrossReferences(config, binder, root.Start);
         return config;
     }
 
@@ -102,6 +102,7 @@ public static class ConfigLoader
         for (int s = 0; s < config.Sources.Simulator.Count; s++)
         {
             var sim = config.Sources.Simulator[s];
+            if (binder.IsIncomplete(sim)) continue;
             var path = $"sources.simulator[{s}]";
             if (sim.Name is not null && !sourceNames.Add("simulator:" + sim.Name))
                 binder.Error(binder.LocateValue(sim, "name"), path + ".name", $"duplicate source name '{sim.Name}'");
@@ -109,7 +110,7 @@ public static class ConfigLoader
             for (int m = 0; m < sim.Machines.Count; m++)
             {
                 var machine = sim.Machines[m];
-                if (machine.Kind is null || machine.Asset is null || !ProcessModels.Kinds.Contains(machine.Kind)) continue;
+                if (binder.IsIncomplete(machine) || machine.Kind is null || machine.Asset is null || !ProcessModels.Kinds.Contains(machine.Kind)) continue;
                 foreach (var signal in ProcessModels.Create(machine).Signals)
                 {
                     var id = $"{machine.Asset}.{signal.Name}";
@@ -121,7 +122,7 @@ public static class ConfigLoader
             for (int a = 0; a < sim.Anomalies.Count; a++)
             {
                 var anomaly = sim.Anomalies[a];
-                if (anomaly.Tag is not null && !simTags.Contains(anomaly.Tag))
+                if (!binder.IsIncomplete(anomaly) && anomaly.Tag is not null && !simTags.Contains(anomaly.Tag))
                     binder.Error(binder.LocateValue(anomaly, "tag"), $"{path}.anomalies[{a}].tag", $"'{anomaly.Tag}' is not a tag of this simulated line{Suggest(anomaly.Tag, simTags)}");
             }
             if (sim.RandomAnomalies is { } r)
@@ -146,6 +147,7 @@ public static class ConfigLoader
         for (int i = 0; i < config.Assets.Count; i++)
         {
             var asset = config.Assets[i];
+            if (binder.IsIncomplete(asset)) continue;
             for (int j = 0; j < asset.Signals.Count; j++)
             {
                 if (!known.Contains(asset.Signals[j]))
@@ -161,19 +163,8 @@ public static class ConfigLoader
 
     private static string Suggest(string value, IEnumerable<string> candidates)
     {
-        var best = candidates.OrderBy(c => Distance(c, value)).FirstOrDefault();
-        return best is not null && Distance(best, value) <= Math.Max(3, value.Length / 4) ? $"; did you mean '{best}'?" : "";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
+        var best = candidates.OrderBy(c => YamlBinder.Levenshtein(c, value)).FirstOrDefault();
+        return best is not null && YamlBinder.Levenshtein(best, value) <= Math.Max(3, value.Length / 4) ? $"; did you mean '{best}'?" : "";
     }
 
     private static string Clean(string message)

@@ -19,6 +19,7 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
 {
     private readonly string _file = file;
     private readonly List<ConfigError> _errors = errors;
+    private readonly HashSet<object> _incomplete = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<object, (YamlMappingNode Node, Dictionary<string, YamlNode> Keys)> _located = new(ReferenceEqualityComparer.Instance);
 
     public IReadOnlyList<ConfigError> Errors => _errors;
@@ -86,6 +87,7 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         var instance = Activator.CreateInstance(type)!;
         var properties = BindableProperties(type);
         var seen = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var complete = true;
         if (node is not null && !IsEmpty(node))
         {
             if (node is not YamlMappingNode mapping)
@@ -109,6 +111,11 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
                 // a value that failed to bind keeps the default, so later checks see a usable object
                 if (value is not null) property.SetValue(instance, value);
                 else if (_errors.Count == errorsBefore && IsNullable(property)) property.SetValue(instance, null);
+                else if (!IsNullable(property) && property.GetValue(instance) is null)
+                {
+                    if (_errors.Count == errorsBefore) Error(valueNode.Start, childPath, $"'{key}' needs a value");
+                    complete = false;
+                }
                 ValidateProperty(property, value, valueNode.Start, childPath, valueNode);
             }
         }
@@ -116,19 +123,43 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         {
             if (seen.ContainsKey(property.Name)) continue;
             if (property.IsDefined(typeof(RequiredMemberAttribute)) || property.IsDefined(typeof(RequiredAttribute)))
+            {
                 Error(node?.Start ?? at, Join(path, CamelCase(property.Name)), $"required key '{CamelCase(property.Name)}' is missing");
+                complete = false;
+            }
         }
         if (node is YamlMappingNode located) _located[instance] = (located, seen);
+        // cross-field rules assume the required keys are there; a missing one is already reported
         if (instance is IValidatableConfig validatable && node is not null)
         {
-            foreach (var (key, message) in validatable.Validate())
+            List<(string? Key, string Message)> problems;
+            try
+            {
+                problems = validatable.Validate().ToList();
+            }
+            catch (NullReferenceException) when (!complete)
+            {
+                // a rule read a required key that is missing, which is already reported
+                problems = [];
+            }
+            foreach (var (key, message) in problems)
             {
                 var keyNode = key is null ? null : seen.GetValueOrDefault(properties.GetValueOrDefault(Normalize(key))?.Name ?? "");
                 Error(keyNode?.Start ?? node.Start, key is null ? path : Join(path, key), message);
             }
         }
+        return complete ? instance : RequiredMissing(instance);
+    }
+
+    /// <summary>An object with a missing required key is still returned (so siblings are checked) but marked incomplete.</summary>
+    private object RequiredMissing(object instance)
+    {
+        _incomplete.Add(instance);
         return instance;
     }
+
+    /// <summary>True when a required key of <paramref name="instance"/> was missing: rules that read it must skip it.</summary>
+    public bool IsIncomplete(object instance) => _incomplete.Contains(instance);
 
     private void ValidateProperty(PropertyInfo property, object? value, Mark at, string path, YamlNode node)
     {
@@ -331,7 +362,7 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         return bestDistance <= Math.Max(2, key.Length / 3) ? best : null;
     }
 
-    private static int Levenshtein(string a, string b)
+    internal static int Levenshtein(string a, string b)
     {
         var prev = new int[b.Length + 1];
         var cur = new int[b.Length + 1];

@@ -43,7 +43,7 @@ public sealed record SimulatorOptions : IValidatableConfig
     public long? MaxSamplesPerSignal { get; init; }
 
     [MinLength(1)]
-    public List<SimulatedMachineOptions> Machines { get; init; } = [];
+    public required List<SimulatedMachineOptions> Machines { get; init; }
 
     /// <summary>Anomalies at fixed times after the start.</summary>
     public List<AnomalyInjectionOptions> Anomalies { get; init; } = [];
