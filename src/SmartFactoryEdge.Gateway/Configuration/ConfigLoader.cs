@@ -51,11 +51,11 @@ public static class ConfigLoader
             errors.Add(new ConfigError(file, (int)e.Start.Line, (int)e.Start.Column, "", "YAML syntax: " + message));
             return null;
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             // YamlDotNet 16 throws this (without a position) for some unterminated flow collections
             var lines = text.Split('\n');
-            errors.Add(new ConfigError(file, lines.Length, 1, "", "YAML syntax: unexpected end of file inside a [list] or {mapping}; check brackets and quotes"));
+            errors.Add(new ConfigError(file, lines.Length, 1, "", "YAML syntax: the parser stopped at a construct it cannot read (an unterminated [list] or {mapping}, or a stray anchor, alias or tag); check brackets, quotes and & * ! characters"));
             return null;
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })

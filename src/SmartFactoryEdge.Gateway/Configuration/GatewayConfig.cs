@@ -60,16 +60,13 @@ public sealed record GatewayOptions : IValidatableConfig
 
     private static bool IsKnownTimeZone(string id)
     {
+        if (string.IsNullOrWhiteSpace(id) || id.Contains("..", StringComparison.Ordinal) || id.EndsWith('/')) return false;
         try
         {
             TimeZoneInfo.FindSystemTimeZoneById(id);
             return true;
         }
-        catch (TimeZoneNotFoundException)
-        {
-            return false;
-        }
-        catch (InvalidTimeZoneException)
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or System.Security.SecurityException or IOException or UnauthorizedAccessException)
         {
             return false;
         }

@@ -97,7 +97,11 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
             }
             foreach (var (keyNode, valueNode) in mapping.Children)
             {
-                var key = ((YamlScalarNode)keyNode).Value ?? "";
+                if (keyNode is not YamlScalarNode { Value: { } key })
+                {
+                    Error(keyNode.Start, path, "a key must be a plain name, not a list or mapping");
+                    continue;
+                }
                 var childPath = Join(path, key);
                 if (!properties.TryGetValue(Normalize(key), out var property))
                 {
@@ -214,7 +218,11 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         var dictionary = (IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType), StringComparer.Ordinal)!;
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (keyNode is not YamlScalarNode { Value: { } key })
+            {
+                Error(keyNode.Start, path, "a key must be a plain name, not a list or mapping");
+                continue;
+            }
             var value = BindValue(valueNode, valueType, Join(path, key));
             if (value is not null || !valueType.IsValueType) dictionary[key] = value;
         }
