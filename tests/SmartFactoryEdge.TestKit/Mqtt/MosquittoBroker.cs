@@ -15,6 +15,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public const string Password = "gw-secret";
 
     private PeerProcess? _process;
+    private string _history = "";
 
     private MosquittoBroker(string directory, bool persistence)
     {
@@ -34,7 +35,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public int TlsPort { get; }
     public int MutualTlsPort { get; }
     public TestCertificates Certificates { get; }
-    public string Output => _process?.Output ?? "";
+    /// <summary>Everything Mosquitto printed, across restarts.</summary>
+    public string Output => _history + (_process?.Output ?? "");
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Whether mosquitto is installed (scripts/install.d/10-peers.sh installs it).</summary>
@@ -90,6 +92,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         if (_process is null) return;
         _process.Signal(15);
         await _process.WaitForExitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+        _history += _process.Output + "--- stopped ---\n";
         await _process.DisposeAsync().ConfigureAwait(false);
         _process = null;
     }
