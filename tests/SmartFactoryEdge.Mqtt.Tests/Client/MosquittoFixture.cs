@@ -16,7 +16,7 @@ public sealed class MosquittoFixture : IAsyncLifetime
 }
 
 /// <summary>Helpers shared by the client tests.</summary>
-internal static class Mqtt
+internal static class TestMqtt
 {
     public static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
 

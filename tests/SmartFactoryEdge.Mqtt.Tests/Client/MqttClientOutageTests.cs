@@ -16,14 +16,14 @@ public class MqttClientOutageTests
     public async Task BrokerRestartMidStreamLosesNoQoS1Message(MqttProtocolVersion version)
     {
         await using var broker = await MosquittoBroker.StartAsync(persistence: true);
-        var topic = Mqtt.Topic("restart");
+        var topic = TestMqtt.Topic("restart");
         var received = new ConcurrentDictionary<int, int>();
         var allReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         const int total = 3000;
 
         // subscriber with a persistent session, so messages queue in the broker while it is away
         // (Clean Start = 0 and, in 5.0, a session expiry interval)
-        var subOptions = Mqtt.Options(broker.AnonymousPort, version) with
+        var subOptions = TestMqtt.Options(broker.AnonymousPort, version) with
         {
             CleanStart = false, // a fresh client id has no old session; mosquitto 2.0.11 does not persist a v5 session begun with Clean Start = 1
             SessionExpiryInterval = 3600,
@@ -47,7 +47,7 @@ public class MqttClientOutageTests
         await sub.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
 
         var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var pub = new MqttClient(Mqtt.Options(broker.AnonymousPort, version) with { MaxInFlight = 200 });
+        await using var pub = new MqttClient(TestMqtt.Options(broker.AnonymousPort, version) with { MaxInFlight = 200 });
         var connects = 0;
         pub.ConnectedAsync += _ =>
         {
@@ -72,13 +72,13 @@ public class MqttClientOutageTests
             await Task.WhenAll(pending);
         });
 
-        await halfway.Task.WaitAsync(Mqtt.Guard);
+        await halfway.Task.WaitAsync(TestMqtt.Guard);
         await broker.StopAsync();      // mid-stream: publishes are in flight and queued
         await broker.RestartAsync();
-        await reconnected.Task.WaitAsync(Mqtt.Guard);
+        await reconnected.Task.WaitAsync(TestMqtt.Guard);
         await publishing.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(total, acked);
-        var resumed = await subReconnected.Task.WaitAsync(Mqtt.Guard);
+        var resumed = await subReconnected.Task.WaitAsync(TestMqtt.Guard);
         Assert.True(resumed.SessionPresent, "the persistent broker kept the subscriber's session");
         var done = await Task.WhenAny(allReceived.Task, Task.Delay(TimeSpan.FromSeconds(30)));
         var missing = Enumerable.Range(0, total).Where(i => !received.ContainsKey(i)).ToList();
@@ -90,7 +90,7 @@ public class MqttClientOutageTests
     public async Task AFrozenBrokerIsDetectedByKeepAliveAndTheClientReconnectsWhenItThaws()
     {
         await using var broker = await MosquittoBroker.StartAsync();
-        var options = Mqtt.Options(broker.AnonymousPort, MqttProtocolVersion.V500) with
+        var options = TestMqtt.Options(broker.AnonymousPort, MqttProtocolVersion.V500) with
         {
             KeepAlive = TimeSpan.FromSeconds(1),
             Timeout = TimeSpan.FromSeconds(1.5),
@@ -122,7 +122,7 @@ public class MqttClientOutageTests
         {
             broker.Freeze(false);
         }
-        await back.Task.WaitAsync(Mqtt.Guard);
+        await back.Task.WaitAsync(TestMqtt.Guard);
         Assert.True(client.IsConnected);
         Assert.True((await client.PublishAsync("test/after/thaw", "x"u8.ToArray())).IsSuccess);
     }

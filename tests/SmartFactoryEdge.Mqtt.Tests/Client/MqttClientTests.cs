@@ -19,21 +19,21 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [InlineData(MqttProtocolVersion.V500, MqttQualityOfService.ExactlyOnce)]
     public async Task MessagesRoundTripAtEveryQoS(MqttProtocolVersion version, MqttQualityOfService qos)
     {
-        var topic = Mqtt.Topic("qos");
-        await using var sub = new MqttClient(Mqtt.Options(Broker.AnonymousPort, version));
-        var inbox = Mqtt.Collect(sub);
+        var topic = TestMqtt.Topic("qos");
+        await using var sub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
+        var inbox = TestMqtt.Collect(sub);
         await sub.ConnectAsync();
         var granted = await sub.SubscribeAsync(topic, qos);
         Assert.Equal((MqttReasonCode)(byte)qos, Assert.Single(granted.ReasonCodes));
 
-        await using var pub = new MqttClient(Mqtt.Options(Broker.AnonymousPort, version));
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
         await pub.ConnectAsync();
         const int count = 200;
         var results = await Task.WhenAll(Enumerable.Range(0, count).Select(i => pub.PublishAsync(topic, Encoding.UTF8.GetBytes($"m{i}"), qos)));
         Assert.All(results, r => Assert.True(r.IsSuccess));
         if (qos != MqttQualityOfService.AtMostOnce) Assert.All(results, r => Assert.NotEqual(0, r.PacketIdentifier));
 
-        var got = await Mqtt.TakeAsync(inbox, count);
+        var got = await TestMqtt.TakeAsync(inbox, count);
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"m{i}").Order(), got.Select(m => Encoding.UTF8.GetString(m.Payload.Span)).Order());
         Assert.All(got, m => Assert.Equal(qos, m.QoS));
         Assert.All(got, m => Assert.Equal(topic, m.Topic));
@@ -45,17 +45,17 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [InlineData(MqttProtocolVersion.V500)]
     public async Task RetainedMessageReachesALateSubscriber(MqttProtocolVersion version)
     {
-        var topic = Mqtt.Topic("retain");
-        await using (var pub = new MqttClient(Mqtt.Options(Broker.AnonymousPort, version)))
+        var topic = TestMqtt.Topic("retain");
+        await using (var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version)))
         {
             await pub.ConnectAsync();
             await pub.PublishAsync(topic, "keep"u8.ToArray(), MqttQualityOfService.AtLeastOnce, retain: true);
         }
-        await using var sub = new MqttClient(Mqtt.Options(Broker.AnonymousPort, version));
-        var inbox = Mqtt.Collect(sub);
+        await using var sub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
+        var inbox = TestMqtt.Collect(sub);
         await sub.ConnectAsync();
         await sub.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
-        var m = Assert.Single(await Mqtt.TakeAsync(inbox, 1));
+        var m = Assert.Single(await TestMqtt.TakeAsync(inbox, 1));
         Assert.True(m.Retain);
         Assert.Equal("keep", Encoding.UTF8.GetString(m.Payload.Span));
     }
@@ -65,13 +65,13 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [InlineData(MqttProtocolVersion.V500)]
     public async Task WillIsPublishedOnAbnormalDisconnectOnly(MqttProtocolVersion version)
     {
-        var willTopic = Mqtt.Topic("will");
-        await using var watcher = new MqttClient(Mqtt.Options(Broker.AnonymousPort, version));
-        var inbox = Mqtt.Collect(watcher);
+        var willTopic = TestMqtt.Topic("will");
+        await using var watcher = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
+        var inbox = TestMqtt.Collect(watcher);
         await watcher.ConnectAsync();
         await watcher.SubscribeAsync(willTopic, MqttQualityOfService.AtLeastOnce);
 
-        MqttClientOptions WithWill(string text) => Mqtt.Options(Broker.AnonymousPort, version) with
+        MqttClientOptions WithWill(string text) => TestMqtt.Options(Broker.AnonymousPort, version) with
         {
             AutoReconnect = false,
             Will = new MqttApplicationMessage { Topic = willTopic, Payload = Encoding.UTF8.GetBytes(text), QoS = MqttQualityOfService.AtLeastOnce },
@@ -86,7 +86,7 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
         await crashing.ConnectAsync();
         crashing.AbortConnection();
 
-        var m = Assert.Single(await Mqtt.TakeAsync(inbox, 1));
+        var m = Assert.Single(await TestMqtt.TakeAsync(inbox, 1));
         Assert.Equal("crashed", Encoding.UTF8.GetString(m.Payload.Span)); // the polite client's will was discarded
     }
 
@@ -95,7 +95,7 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [InlineData(MqttProtocolVersion.V500)]
     public async Task PasswordListenerAcceptsTheRightPasswordAndNamesTheReasonForAWrongOne(MqttProtocolVersion version)
     {
-        var good = Mqtt.Options(Broker.PasswordPort, version) with { Username = MosquittoBroker.User, Password = MosquittoBroker.Password };
+        var good = TestMqtt.Options(Broker.PasswordPort, version) with { Username = MosquittoBroker.User, Password = MosquittoBroker.Password };
         await using (var ok = new MqttClient(good))
         {
             var result = await ok.ConnectAsync();
@@ -109,7 +109,7 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
         Assert.Contains(ex.ReasonCode.ToString(), ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong", ex.Message, StringComparison.Ordinal);
 
-        await using var anonymous = new MqttClient(Mqtt.Options(Broker.PasswordPort, version));
+        await using var anonymous = new MqttClient(TestMqtt.Options(Broker.PasswordPort, version));
         await Assert.ThrowsAsync<MqttConnectException>(() => anonymous.ConnectAsync());
     }
 
@@ -118,15 +118,15 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [InlineData(MqttProtocolVersion.V500)]
     public async Task TlsListenerWorksWithTheTestCaAndValidatesByDefault(MqttProtocolVersion version)
     {
-        var baseOptions = Mqtt.Options(Broker.TlsPort, version) with { Username = MosquittoBroker.User, Password = MosquittoBroker.Password, AutoReconnect = false };
-        var topic = Mqtt.Topic("tls");
+        var baseOptions = TestMqtt.Options(Broker.TlsPort, version) with { Username = MosquittoBroker.User, Password = MosquittoBroker.Password, AutoReconnect = false };
+        var topic = TestMqtt.Topic("tls");
         await using (var client = new MqttClient(baseOptions with { Tls = new() { UseTls = true, CaFile = Broker.Certificates.CaFile } }))
         {
-            var inbox = Mqtt.Collect(client);
+            var inbox = TestMqtt.Collect(client);
             await client.ConnectAsync();
             await client.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
             await client.PublishAsync(topic, "secret"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
-            Assert.Equal("secret", Encoding.UTF8.GetString(Assert.Single(await Mqtt.TakeAsync(inbox, 1)).Payload.Span));
+            Assert.Equal("secret", Encoding.UTF8.GetString(Assert.Single(await TestMqtt.TakeAsync(inbox, 1)).Payload.Span));
         }
         // a CA that did not sign the server certificate, and the system store, must both refuse it
         await using (var wrongCa = new MqttClient(baseOptions with { Tls = new() { UseTls = true, CaFile = Broker.Certificates.OtherCaFile } }))
@@ -150,10 +150,10 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
         var tls = pfx
             ? new MqttClientTlsOptions { UseTls = true, CaFile = c.CaFile, ClientCertificateFile = c.ClientPfxFile, ClientCertificatePassword = TestCertificates.PfxPassword }
             : new MqttClientTlsOptions { UseTls = true, CaFile = c.CaFile, ClientCertificateFile = c.ClientCertFile, ClientKeyFile = c.ClientKeyFile };
-        await using var client = new MqttClient(Mqtt.Options(Broker.MutualTlsPort, MqttProtocolVersion.V500) with { Tls = tls, AutoReconnect = false });
+        await using var client = new MqttClient(TestMqtt.Options(Broker.MutualTlsPort, MqttProtocolVersion.V500) with { Tls = tls, AutoReconnect = false });
         Assert.Equal(MqttReasonCode.Success, (await client.ConnectAsync()).ReasonCode);
 
-        await using var noCert = new MqttClient(Mqtt.Options(Broker.MutualTlsPort, MqttProtocolVersion.V500) with
+        await using var noCert = new MqttClient(TestMqtt.Options(Broker.MutualTlsPort, MqttProtocolVersion.V500) with
         {
             Tls = new() { UseTls = true, CaFile = c.CaFile },
             AutoReconnect = false,
@@ -164,13 +164,13 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [Fact]
     public async Task V5PropertiesAndTopicAliasesSurviveTheBroker()
     {
-        var topic = Mqtt.Topic("v5");
-        await using var sub = new MqttClient(Mqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
-        var inbox = Mqtt.Collect(sub);
+        var topic = TestMqtt.Topic("v5");
+        await using var sub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        var inbox = TestMqtt.Collect(sub);
         await sub.ConnectAsync();
         await sub.SubscribeAsync([new MqttTopicFilter(topic, MqttQualityOfService.AtLeastOnce)], subscriptionIdentifier: 7);
 
-        await using var pub = new MqttClient(Mqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
         var connected = await pub.ConnectAsync();
         Assert.True(connected.ConnAck.TopicAliasMaximum > 0, "mosquitto offers topic aliases");
         for (int i = 0; i < 5; i++) // the 2nd..5th use the alias with an empty topic
@@ -187,7 +187,7 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
                 ResponseTopic = "reply/here",
             });
         }
-        var got = await Mqtt.TakeAsync(inbox, 5);
+        var got = await TestMqtt.TakeAsync(inbox, 5);
         for (int i = 0; i < 5; i++)
         {
             var m = got[i];
@@ -205,13 +205,13 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [Fact]
     public async Task ManyProducersPublishConcurrentlyWithoutLossOrDuplicateIds()
     {
-        var topic = Mqtt.Topic("many");
-        await using var sub = new MqttClient(Mqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
-        var inbox = Mqtt.Collect(sub);
+        var topic = TestMqtt.Topic("many");
+        await using var sub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        var inbox = TestMqtt.Collect(sub);
         await sub.ConnectAsync();
         await sub.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
 
-        await using var pub = new MqttClient(Mqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500) with { MaxInFlight = 100 });
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500) with { MaxInFlight = 100 });
         await pub.ConnectAsync();
         const int producers = 8, each = 1000;
         var tasks = Enumerable.Range(0, producers).Select(p => Task.Run(async () =>
@@ -219,8 +219,8 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
             for (int i = 0; i < each; i++)
                 Assert.True((await pub.PublishAsync(topic, Encoding.UTF8.GetBytes($"{p}:{i}"))).IsSuccess);
         }));
-        await Task.WhenAll(tasks).WaitAsync(Mqtt.Guard);
-        var got = await Mqtt.TakeAsync(inbox, producers * each);
+        await Task.WhenAll(tasks).WaitAsync(TestMqtt.Guard);
+        var got = await TestMqtt.TakeAsync(inbox, producers * each);
         Assert.Equal(producers * each, got.Select(m => Encoding.UTF8.GetString(m.Payload.Span)).Distinct().Count());
         // per producer, order is kept
         foreach (var group in got.Select(m => Encoding.UTF8.GetString(m.Payload.Span).Split(':')).GroupBy(x => x[0]))
@@ -230,30 +230,30 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [Fact]
     public async Task UnsubscribeStopsDelivery()
     {
-        var topic = Mqtt.Topic("unsub");
-        await using var client = new MqttClient(Mqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
-        var inbox = Mqtt.Collect(client);
+        var topic = TestMqtt.Topic("unsub");
+        await using var client = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        var inbox = TestMqtt.Collect(client);
         await client.ConnectAsync();
         await client.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
         await client.PublishAsync(topic, "1"u8.ToArray());
-        await Mqtt.TakeAsync(inbox, 1);
+        await TestMqtt.TakeAsync(inbox, 1);
         var result = await client.UnsubscribeAsync([topic]);
         Assert.Equal(MqttReasonCode.Success, Assert.Single(result.ReasonCodes));
         await client.PublishAsync(topic, "2"u8.ToArray());
         // a marker on another subscribed topic proves that "2" would have arrived by now
-        var marker = Mqtt.Topic("marker");
+        var marker = TestMqtt.Topic("marker");
         await client.SubscribeAsync(marker, MqttQualityOfService.AtLeastOnce);
         await client.PublishAsync(marker, "m"u8.ToArray());
-        var next = Assert.Single(await Mqtt.TakeAsync(inbox, 1));
+        var next = Assert.Single(await TestMqtt.TakeAsync(inbox, 1));
         Assert.Equal(marker, next.Topic);
     }
 
     [Fact]
     public async Task PublishingWhenNotConnectedFailsWithPeerUnavailable()
     {
-        await using var client = new MqttClient(Mqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        await using var client = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
         await Assert.ThrowsAsync<PeerUnavailableException>(() => client.PublishAsync("a/b", "x"u8.ToArray()));
-        await using var nobody = new MqttClient(Mqtt.Options(1, MqttProtocolVersion.V500));
+        await using var nobody = new MqttClient(TestMqtt.Options(1, MqttProtocolVersion.V500));
         var ex = await Assert.ThrowsAsync<PeerUnavailableException>(() => nobody.ConnectAsync());
         Assert.Contains("127.0.0.1:1", ex.Message, StringComparison.Ordinal);
     }
