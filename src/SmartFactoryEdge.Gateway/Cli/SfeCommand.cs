@@ -10,6 +10,7 @@ public static class SfeCommand
         var root = new RootCommand("SmartFactoryEdge: industrial data-collection gateway (sfe run --config FILE)");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(MqttCommands.Create());
         return root;
     }
 

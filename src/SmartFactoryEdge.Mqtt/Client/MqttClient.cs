@@ -1,0 +1,949 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SmartFactoryEdge.Core;
+using SmartFactoryEdge.Core.Retry;
+using SmartFactoryEdge.Mqtt.Transport;
+using SmartFactoryEdge.Mqtt.Formatter;
+using SmartFactoryEdge.Mqtt.Packets;
+
+namespace SmartFactoryEdge.Mqtt.Client;
+
+/// <summary>
+/// An MQTT 3.1.1 / 5.0 client (API shaped like MQTTnet's): connect, publish QoS 0/1/2 from many producers at once,
+/// subscribe, receive, disconnect. One writer loop coalesces queued packets into large socket writes; one reader loop
+/// decodes with <see cref="MqttPacketFormatter"/>. QoS 1/2 publishes stay in the session until acknowledged and are
+/// sent again (DUP) after a reconnect; the connection is watched with PINGREQ and re-established with backoff and jitter.
+/// </summary>
+public sealed class MqttClient : IAsyncDisposable
+{
+    private readonly MqttClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _endpoint;
+    private readonly Channel<OutgoingPublish> _outgoing;
+    private readonly AsyncWindow _window;
+    private readonly object _sessionGate = new();
+    private readonly object[] _inflight = new object[65536]; // OutgoingPublish or PendingRequest by packet id
+    private readonly HashSet<ushort> _inboundQoS2 = [];
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private int _nextPacketId;
+    private long _sendOrder;
+    private volatile Connection? _connection;
+    private Task? _supervisor;
+    private string _clientId;
+    private volatile bool _stopping;
+    private MqttQualityOfService _serverMaxQoS = MqttQualityOfService.ExactlyOnce;
+    private bool _serverRetainAvailable = true;
+    private uint? _serverMaxPacketSize;
+
+    public MqttClient(MqttClientOptions options, ILogger<MqttClient>? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.OutgoingQueueCapacity, 1);
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _endpoint = $"{options.Host}:{options.Port}";
+        _clientId = options.ClientId;
+        _window = new AsyncWindow(Math.Min(options.MaxInFlight, 65_535));
+        _outgoing = Channel.CreateBounded<OutgoingPublish>(new BoundedChannelOptions(options.OutgoingQueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+            SingleWriter = false,
+        });
+    }
+
+    public MqttClientOptions Options => _options;
+
+    /// <summary>Whether a connection is established right now.</summary>
+    public bool IsConnected => _connection is { IsAlive: true };
+
+    /// <summary>The client identifier in use (the broker's assigned one if we sent none).</summary>
+    public string ClientId => _clientId;
+
+    /// <summary>QoS 1/2 publishes waiting for their acknowledgement.</summary>
+    public int InFlightCount => _window.Count;
+
+    /// <summary>Delivered messages. Runs on the receive loop: a slow handler slows the connection (backpressure).</summary>
+    public event Func<MqttApplicationMessageReceivedEventArgs, Task>? ApplicationMessageReceivedAsync;
+
+    /// <summary>Raised after every successful CONNACK (first connect and reconnects).</summary>
+    public event Func<MqttConnectResult, Task>? ConnectedAsync;
+
+    /// <summary>Raised when a connection ends.</summary>
+    public event Func<MqttClientDisconnectedEventArgs, Task>? DisconnectedAsync;
+
+    // ------------------------------------------------------------------ public API
+
+    /// <summary>Connects (TCP/TLS, CONNECT, CONNACK) and starts the session loops.</summary>
+    /// <exception cref="MqttConnectException">The broker refused the connection (reason code inside).</exception>
+    /// <exception cref="PeerUnavailableException">The broker cannot be reached.</exception>
+    public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
+        if (_supervisor is not null) throw new InvalidOperationException("The client is already connected or connecting.");
+        _stopping = false;
+        var (connection, result) = await ConnectOnceAsync(cleanStart: _options.CleanStart, cancellationToken).ConfigureAwait(false);
+        _supervisor = SuperviseAsync(connection);
+        return result;
+    }
+
+    /// <summary>
+    /// Publishes a message. QoS 0 completes when written to the socket; QoS 1 on PUBACK; QoS 2 on PUBCOMP. Safe to call
+    /// from many threads. While the link is down (and auto-reconnect is on) the message waits in the session.
+    /// </summary>
+    /// <exception cref="PeerUnavailableException">Not connected and no reconnect is under way.</exception>
+    public async Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!MqttTopic.IsValidTopicName(message.Topic)) throw new ArgumentException($"'{message.Topic}' is not a valid topic name (empty, or has wildcards).", nameof(message));
+        if (message.QoS > MqttQualityOfService.ExactlyOnce) throw new ArgumentOutOfRangeException(nameof(message), "QoS must be 0, 1 or 2.");
+        if (message.QoS > _serverMaxQoS) throw new ArgumentException($"The broker {_endpoint} supports QoS up to {(int)_serverMaxQoS}, not {(int)message.QoS}.", nameof(message));
+        if (message.Retain && !_serverRetainAvailable) throw new ArgumentException($"The broker {_endpoint} does not support retained messages.", nameof(message));
+        EnsureUsable();
+
+        var packet = new MqttPublishPacket
+        {
+            Topic = message.Topic,
+            Payload = message.Payload,
+            QoS = message.QoS,
+            Retain = message.Retain,
+            MessageExpiryInterval = message.MessageExpiryInterval,
+            ContentType = message.ContentType,
+            ResponseTopic = message.ResponseTopic,
+            CorrelationData = message.CorrelationData,
+            PayloadFormatIndicator = message.PayloadFormatIndicator,
+            UserProperties = message.UserProperties,
+        };
+        if (_serverMaxPacketSize is { } max && MqttPacketFormatter.GetEncodedSize(packet, _options.ProtocolVersion) > max)
+            throw new ArgumentException($"The message to '{message.Topic}' exceeds the broker's maximum packet size of {max} bytes.", nameof(message));
+        var item = new OutgoingPublish(packet);
+        if (packet.QoS != MqttQualityOfService.AtMostOnce)
+        {
+            await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            if (!TryRegister(item))
+            {
+                _window.Release();
+                throw new InvalidOperationException("No free packet identifier.");
+            }
+        }
+        try
+        {
+            if (!_outgoing.Writer.TryWrite(item))
+                await _outgoing.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (packet.QoS != MqttQualityOfService.AtMostOnce && Unregister(packet.PacketIdentifier, item)) _window.Release();
+            throw;
+        }
+        return cancellationToken.CanBeCanceled
+            ? await item.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
+            : await item.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes a UTF-8 or binary payload.</summary>
+    public Task<MqttPublishResult> PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos = MqttQualityOfService.AtLeastOnce,
+        bool retain = false, CancellationToken cancellationToken = default) =>
+        PublishAsync(new MqttApplicationMessage { Topic = topic, Payload = payload, QoS = qos, Retain = retain }, cancellationToken);
+
+    /// <summary>Subscribes to topic filters; the result holds the granted QoS (or failure) per filter.</summary>
+    public async Task<MqttSubscribeResult> SubscribeAsync(IReadOnlyList<MqttTopicFilter> filters, uint? subscriptionIdentifier = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        if (filters.Count == 0) throw new ArgumentException("At least one topic filter is needed.", nameof(filters));
+        foreach (var f in filters)
+            if (!MqttTopic.IsValidTopicFilter(f.Topic)) throw new ArgumentException($"'{f.Topic}' is not a valid topic filter.", nameof(filters));
+        var packet = new MqttSubscribePacket { TopicFilters = filters, SubscriptionIdentifier = subscriptionIdentifier };
+        var reply = await RequestAsync(packet, cancellationToken).ConfigureAwait(false);
+        var ack = reply as MqttSubAckPacket ?? throw new ProtocolViolationException($"MQTT broker {_endpoint} answered SUBSCRIBE with {reply.Type}.");
+        if (ack.ReasonCodes.Count != filters.Count)
+            throw new ProtocolViolationException($"MQTT broker {_endpoint}: SUBACK has {ack.ReasonCodes.Count} codes for {filters.Count} filters.");
+        return new MqttSubscribeResult(ack.ReasonCodes, ack.ReasonString);
+    }
+
+    public Task<MqttSubscribeResult> SubscribeAsync(string topicFilter, MqttQualityOfService qos = MqttQualityOfService.AtLeastOnce,
+        CancellationToken cancellationToken = default) =>
+        SubscribeAsync([new MqttTopicFilter(topicFilter, qos)], null, cancellationToken);
+
+    public async Task<MqttUnsubscribeResult> UnsubscribeAsync(IReadOnlyList<string> filters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        if (filters.Count == 0) throw new ArgumentException("At least one topic filter is needed.", nameof(filters));
+        var reply = await RequestAsync(new MqttUnsubscribePacket { TopicFilters = filters }, cancellationToken).ConfigureAwait(false);
+        var ack = reply as MqttUnsubAckPacket ?? throw new ProtocolViolationException($"MQTT broker {_endpoint} answered UNSUBSCRIBE with {reply.Type}.");
+        IReadOnlyList<MqttReasonCode> codes = ack.ReasonCodes.Count > 0 ? ack.ReasonCodes : Enumerable.Repeat(MqttReasonCode.Success, filters.Count).ToArray();
+        return new MqttUnsubscribeResult(codes, ack.ReasonString);
+    }
+
+    /// <summary>Sends DISCONNECT (so the broker discards the will, unless <paramref name="reasonCode"/> asks for it) and stops the loops.</summary>
+    public async Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.Success, CancellationToken cancellationToken = default)
+    {
+        _stopping = true;
+        var connection = _connection;
+        if (connection is { IsAlive: true })
+        {
+            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (connection.Control.Writer.TryWrite(new ControlItem(new MqttDisconnectPacket { ReasonCode = reasonCode }, written)))
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_options.Timeout);
+                try
+                {
+                    await written.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // the socket is stuck: close it anyway
+                }
+                catch (Exception e) when (e is IOException or PeerUnavailableException or ObjectDisposedException)
+                {
+                    // already gone
+                }
+            }
+            connection.Abort(null);
+        }
+        if (_supervisor is { } supervisor)
+        {
+            await supervisor.ConfigureAwait(false);
+            _supervisor = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_lifetime.IsCancellationRequested) return;
+        try
+        {
+            await DisconnectAsync(MqttReasonCode.Success, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or PeerUnavailableException or ObjectDisposedException or OperationCanceledException)
+        {
+            // best effort
+        }
+        _lifetime.Cancel();
+        FailSession(new ObjectDisposedException(nameof(MqttClient)));
+        _lifetime.Dispose();
+    }
+
+    /// <summary>Drops the socket without DISCONNECT, as a crash or a cut cable would (tests: the will must fire).</summary>
+    internal void AbortConnection() => _connection?.Abort(new PeerUnavailableException($"MQTT connection to {_endpoint} aborted."));
+
+    // ------------------------------------------------------------------ session state
+
+    private void EnsureUsable()
+    {
+        ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
+        if (_connection is { IsAlive: true }) return;
+        if (_supervisor is not null && _options.AutoReconnect && !_stopping) return; // queued until the reconnect
+        throw new PeerUnavailableException($"MQTT broker {_endpoint}: not connected.");
+    }
+
+    private bool TryRegister(object item)
+    {
+        lock (_sessionGate)
+        {
+            for (int i = 0; i < 65535; i++)
+            {
+                var id = (ushort)(_nextPacketId % 65535 + 1);
+                _nextPacketId = id;
+                if (_inflight[id] is null)
+                {
+                    _inflight[id] = item;
+                    switch (item)
+                    {
+                        case OutgoingPublish p: p.Packet.PacketIdentifier = id; break;
+                        case PendingRequest r: r.PacketIdentifier = id; break;
+                    }
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private bool Unregister(ushort id, object expected)
+    {
+        lock (_sessionGate)
+        {
+            if (!ReferenceEquals(_inflight[id], expected)) return false;
+            _inflight[id] = null!;
+            return true;
+        }
+    }
+
+    private async Task<MqttPacket> RequestAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        var connection = _connection;
+        if (connection is not { IsAlive: true }) throw new PeerUnavailableException($"MQTT broker {_endpoint}: not connected.");
+        var request = new PendingRequest();
+        if (!TryRegister(request)) throw new InvalidOperationException("No free packet identifier.");
+        ((IMqttPacketWithIdentifier)packet).PacketIdentifier = request.PacketIdentifier;
+        try
+        {
+            if (!connection.Control.Writer.TryWrite(new ControlItem(packet, null)))
+                throw new PeerUnavailableException($"MQTT broker {_endpoint}: the connection closed.");
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.Timeout);
+            try
+            {
+                return await request.Completion.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new PeerUnavailableException($"MQTT broker {_endpoint}: no answer to {packet.Type.ToString().ToUpperInvariant()} within {_options.Timeout.TotalSeconds:0.#} s.");
+            }
+        }
+        finally
+        {
+            Unregister(request.PacketIdentifier, request);
+        }
+    }
+
+    /// <summary>Fails everything the session holds (used when the client stops for good).</summary>
+    private void FailSession(Exception reason)
+    {
+        List<object> items = [];
+        lock (_sessionGate)
+        {
+            for (int i = 1; i < _inflight.Length; i++)
+            {
+                if (_inflight[i] is { } o)
+                {
+                    items.Add(o);
+                    _inflight[i] = null!;
+                }
+            }
+        }
+        foreach (var o in items)
+        {
+            switch (o)
+            {
+                case OutgoingPublish p:
+                    if (p.Completion.TrySetException(reason)) _window.Release();
+                    break;
+                case PendingRequest r:
+                    r.Completion.TrySetException(reason);
+                    break;
+            }
+        }
+        while (_outgoing.Reader.TryRead(out var queued)) queued.Completion.TrySetException(reason);
+    }
+
+    // ------------------------------------------------------------------ connection
+
+    private async Task<(Connection, MqttConnectResult)> ConnectOnceAsync(bool cleanStart, CancellationToken cancellationToken)
+    {
+        await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Stream? stream = null;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+            timeout.CancelAfter(_options.Timeout);
+            try
+            {
+                stream = await MqttTransport.ConnectAsync(_options, timeout.Token).ConfigureAwait(false);
+                var v = _options.ProtocolVersion;
+                var v5 = v == MqttProtocolVersion.V500;
+                var connect = new MqttConnectPacket
+                {
+                    ProtocolVersion = v,
+                    ClientId = _clientId,
+                    CleanStart = cleanStart,
+                    KeepAliveSeconds = (ushort)Math.Clamp(_options.KeepAlive.TotalSeconds, 0, ushort.MaxValue),
+                    Username = _options.Username,
+                    Password = _options.Password is null ? (ReadOnlyMemory<byte>?)null : System.Text.Encoding.UTF8.GetBytes(_options.Password),
+                    SessionExpiryInterval = v5 && _options.SessionExpiryInterval > 0 ? _options.SessionExpiryInterval : null,
+                    ReceiveMaximum = v5 && _options.ReceiveMaximum != 65535 ? _options.ReceiveMaximum : null,
+                    MaximumPacketSize = v5 ? (uint)_options.MaximumPacketSize : null,
+                    TopicAliasMaximum = v5 && _options.TopicAliasMaximum > 0 ? _options.TopicAliasMaximum : null,
+                    UserProperties = v5 ? _options.UserProperties : null,
+                };
+                if (_options.Will is { } will)
+                {
+                    connect.WillFlag = true;
+                    connect.WillTopic = will.Topic;
+                    connect.WillPayload = will.Payload;
+                    connect.WillQoS = will.QoS;
+                    connect.WillRetain = will.Retain;
+                    if (v5)
+                    {
+                        connect.WillDelayInterval = _options.WillDelayInterval;
+                        connect.WillMessageExpiryInterval = will.MessageExpiryInterval;
+                        connect.WillContentType = will.ContentType;
+                        connect.WillPayloadFormatIndicator = will.PayloadFormatIndicator;
+                        connect.WillResponseTopic = will.ResponseTopic;
+                        connect.WillCorrelationData = will.CorrelationData;
+                        connect.WillUserProperties = will.UserProperties;
+                    }
+                }
+                await stream.WriteAsync(MqttPacketFormatter.Encode(connect, v), timeout.Token).ConfigureAwait(false);
+                await stream.FlushAsync(timeout.Token).ConfigureAwait(false);
+
+                var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true));
+                var first = await ReadPacketAsync(reader, timeout.Token).ConfigureAwait(false)
+                    ?? throw new PeerUnavailableException($"MQTT broker {_endpoint} closed the connection before CONNACK.");
+                if (first is not MqttConnAckPacket connAck)
+                    throw new ProtocolViolationException($"MQTT broker {_endpoint} sent {first.Type} instead of CONNACK.");
+                if (connAck.ReasonCode != MqttReasonCode.Success)
+                    throw new MqttConnectException(_endpoint, connAck.ReasonCode, connAck.ReasonString);
+
+                if (connAck.AssignedClientIdentifier is { Length: > 0 } assigned) _clientId = assigned;
+                _serverMaxQoS = connAck.MaximumQoS ?? MqttQualityOfService.ExactlyOnce;
+                _serverRetainAvailable = connAck.RetainAvailable ?? true;
+                _serverMaxPacketSize = connAck.MaximumPacketSize;
+                _window.SetLimit(Math.Min(_options.MaxInFlight, connAck.ReceiveMaximum ?? 65535));
+                var keepAlive = connAck.ServerKeepAlive is { } ska ? TimeSpan.FromSeconds(ska) : _options.KeepAlive;
+                var aliasMax = v5 && _options.UseTopicAliases ? connAck.TopicAliasMaximum ?? (ushort)0 : (ushort)0;
+                if (!connAck.SessionPresent)
+                {
+                    lock (_sessionGate) _inboundQoS2.Clear();
+                }
+                var connection = new Connection(stream, reader, keepAlive, aliasMax, _lifetime.Token);
+                await ResendSessionAsync(connection, timeout.Token).ConfigureAwait(false);
+                var result = new MqttConnectResult(connAck.ReasonCode, connAck.SessionPresent, _clientId, connAck);
+                _connection = connection;
+                connection.Start(this);
+                stream = null;
+                MqttClientLog.Connected(_logger, _endpoint, v, _clientId, connAck.SessionPresent);
+                if (ConnectedAsync is { } handler) await InvokeSafelyAsync(handler, result).ConfigureAwait(false);
+                return (connection, result);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_lifetime.IsCancellationRequested)
+            {
+                throw new PeerUnavailableException($"MQTT broker {_endpoint}: no CONNACK within {_options.Timeout.TotalSeconds:0.#} s.");
+            }
+            catch (IOException e)
+            {
+                throw new PeerUnavailableException($"MQTT broker {_endpoint}: connection failed during CONNECT: {e.Message}", e);
+            }
+        }
+        finally
+        {
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+            _connectGate.Release();
+        }
+    }
+
+    /// <summary>Sends again, in their original order, the QoS 1/2 publishes and PUBRELs still unacknowledged (DUP set).</summary>
+    private async Task ResendSessionAsync(Connection connection, CancellationToken cancellationToken)
+    {
+        List<OutgoingPublish> resend = [];
+        lock (_sessionGate)
+        {
+            foreach (var o in _inflight)
+            {
+                if (o is OutgoingPublish { Sent: true } p) resend.Add(p);
+            }
+        }
+        if (resend.Count == 0) return;
+        resend.Sort(static (a, b) => a.SendOrder.CompareTo(b.SendOrder));
+        using var buffer = new PooledBufferWriter(64 * 1024);
+        foreach (var p in resend)
+        {
+            MqttPacket packet;
+            if (p.PubRecReceived)
+            {
+                packet = new MqttPubRelPacket { PacketIdentifier = p.Packet.PacketIdentifier };
+            }
+            else
+            {
+                p.Packet.Topic = p.Topic;
+                p.Packet.TopicAlias = null;
+                p.Packet.Dup = true;
+                packet = p.Packet;
+            }
+            MqttPacketFormatter.Encode(packet, _options.ProtocolVersion, buffer);
+            if (buffer.WrittenCount >= _options.WriteBufferSize)
+            {
+                await connection.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                buffer.Clear();
+            }
+        }
+        if (buffer.WrittenCount > 0) await connection.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        await connection.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        MqttClientLog.Resent(_logger, _endpoint, resend.Count);
+    }
+
+    private async Task<MqttPacket?> ReadPacketAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            try
+            {
+                if (MqttPacketFormatter.TryDecode(buffer, _options.ProtocolVersion, _options.MaximumPacketSize, out var packet, out consumed))
+                    return packet;
+                consumed = buffer.Start;
+                if (result.IsCompleted) return null;
+            }
+            finally
+            {
+                reader.AdvanceTo(consumed, buffer.End);
+            }
+        }
+    }
+
+    /// <summary>Waits for the connection to end, reports it and reconnects with backoff until the client stops.</summary>
+    private async Task SuperviseAsync(Connection connection)
+    {
+        var policy = new ExponentialBackoffRetryPolicy(_options.Reconnect);
+        while (true)
+        {
+            var (error, serverReason) = await connection.RunAsync().ConfigureAwait(false);
+            if (ReferenceEquals(_connection, connection)) _connection = null;
+            var reconnect = _options.AutoReconnect && !_stopping && !_lifetime.IsCancellationRequested;
+            if (error is not null) MqttClientLog.ConnectionLost(_logger, _endpoint, error.Message, error);
+            if (DisconnectedAsync is { } handler)
+                await InvokeSafelyAsync(handler, new MqttClientDisconnectedEventArgs(error, serverReason, reconnect)).ConfigureAwait(false);
+            if (!reconnect)
+            {
+                FailSession(new PeerUnavailableException($"MQTT broker {_endpoint}: " + (_stopping ? "the client disconnected." : "connection lost: " + error?.Message), error ?? new OperationCanceledException()));
+                return;
+            }
+            var started = Stopwatch.StartNew();
+            Connection? next = null;
+            for (int attempt = 1; next is null; attempt++)
+            {
+                var delay = policy.GetNextDelay(attempt, started.Elapsed);
+                if (delay is null || _stopping || _lifetime.IsCancellationRequested)
+                {
+                    FailSession(new PeerUnavailableException($"MQTT broker {_endpoint}: gave up reconnecting after {attempt - 1} attempt(s)."));
+                    return;
+                }
+                MqttClientLog.Reconnecting(_logger, _endpoint, attempt, delay.Value.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(delay.Value, _time, _lifetime.Token).ConfigureAwait(false);
+                    if (_stopping) continue;
+                    (next, _) = await ConnectOnceAsync(cleanStart: false, _lifetime.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is PeerUnavailableException or ProtocolViolationException or IOException)
+                {
+                    MqttClientLog.ReconnectFailed(_logger, _endpoint, attempt, e.Message);
+                }
+            }
+            connection = next;
+        }
+    }
+
+    private async Task InvokeSafelyAsync<T>(Func<T, Task> handler, T args)
+    {
+        try
+        {
+            await handler(args).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            MqttClientLog.HandlerFailed(_logger, _endpoint, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ loops
+
+    private async Task ReceiveLoopAsync(Connection c, CancellationToken cancellationToken)
+    {
+        var reader = c.Reader;
+        var version = _options.ProtocolVersion;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                while (MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed))
+                {
+                    buffer = buffer.Slice(consumed);
+                    c.LastReceived = _time.GetTimestamp();
+                    await HandleAsync(c, packet!, cancellationToken).ConfigureAwait(false);
+                }
+                if (result.IsCompleted)
+                    throw new PeerUnavailableException($"MQTT broker {_endpoint} closed the connection.");
+            }
+            finally
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    private async ValueTask HandleAsync(Connection c, MqttPacket packet, CancellationToken cancellationToken)
+    {
+        switch (packet)
+        {
+            case MqttPubAckPacket ack:
+                Complete(ack.PacketIdentifier, MqttQualityOfService.AtLeastOnce, ack);
+                break;
+            case MqttPubRecPacket rec:
+                OnPubRec(c, rec);
+                break;
+            case MqttPubCompPacket comp:
+                Complete(comp.PacketIdentifier, MqttQualityOfService.ExactlyOnce, comp);
+                break;
+            case MqttPublishPacket publish:
+                await OnPublishAsync(c, publish).ConfigureAwait(false);
+                break;
+            case MqttPubRelPacket rel:
+                lock (_sessionGate) _inboundQoS2.Remove(rel.PacketIdentifier);
+                c.Send(new MqttPubCompPacket { PacketIdentifier = rel.PacketIdentifier });
+                break;
+            case MqttSubAckPacket or MqttUnsubAckPacket:
+                var id = ((IMqttPacketWithIdentifier)packet).PacketIdentifier;
+                PendingRequest? request;
+                lock (_sessionGate) request = _inflight[id] as PendingRequest;
+                request?.Completion.TrySetResult(packet);
+                break;
+            case MqttPingRespPacket:
+                c.PingSentAt = 0;
+                break;
+            case MqttDisconnectPacket disconnect:
+                c.ServerReason = disconnect.ReasonCode;
+                throw new PeerUnavailableException($"MQTT broker {_endpoint} disconnected us: {disconnect.ReasonCode}{(disconnect.ReasonString is null ? "" : " (" + disconnect.ReasonString + ")")}.");
+            default:
+                throw new ProtocolViolationException($"MQTT broker {_endpoint} sent an unexpected {packet.Type.ToString().ToUpperInvariant()}.");
+        }
+        _ = cancellationToken;
+    }
+
+    private void Complete(ushort id, MqttQualityOfService expected, MqttPublishAcknowledgementPacket ack)
+    {
+        OutgoingPublish? item;
+        lock (_sessionGate)
+        {
+            item = _inflight[id] as OutgoingPublish;
+            if (item is null || item.Packet.QoS != expected)
+            {
+                item = null;
+            }
+            else
+            {
+                _inflight[id] = null!;
+            }
+        }
+        if (item is null)
+        {
+            MqttClientLog.UnknownPacketId(_logger, _endpoint, ack.Type, id);
+            return;
+        }
+        _window.Release();
+        item.Completion.TrySetResult(new MqttPublishResult(ack.ReasonCode, id, ack.ReasonString));
+    }
+
+    private void OnPubRec(Connection c, MqttPubRecPacket rec)
+    {
+        OutgoingPublish? item;
+        lock (_sessionGate) item = _inflight[rec.PacketIdentifier] as OutgoingPublish;
+        if (item is null || item.Packet.QoS != MqttQualityOfService.ExactlyOnce)
+        {
+            c.Send(new MqttPubRelPacket { PacketIdentifier = rec.PacketIdentifier, ReasonCode = _options.ProtocolVersion == MqttProtocolVersion.V500 ? MqttReasonCode.PacketIdentifierNotFound : MqttReasonCode.Success });
+            return;
+        }
+        if ((byte)rec.ReasonCode >= 0x80)
+        {
+            Complete(rec.PacketIdentifier, MqttQualityOfService.ExactlyOnce, rec);
+            return;
+        }
+        item.PubRecReceived = true;
+        c.Send(new MqttPubRelPacket { PacketIdentifier = rec.PacketIdentifier });
+    }
+
+    private async ValueTask OnPublishAsync(Connection c, MqttPublishPacket publish)
+    {
+        var topic = publish.Topic;
+        if (publish.TopicAlias is { } alias)
+        {
+            if (alias > _options.TopicAliasMaximum)
+                throw new ProtocolViolationException($"MQTT broker {_endpoint} used topic alias {alias} above our maximum {_options.TopicAliasMaximum}.");
+            if (topic.Length > 0) c.InboundAliases[alias] = topic;
+            else if (!c.InboundAliases.TryGetValue(alias, out topic!))
+                throw new ProtocolViolationException($"MQTT broker {_endpoint} used unknown topic alias {alias}.");
+        }
+        var deliver = true;
+        if (publish.QoS == MqttQualityOfService.ExactlyOnce)
+        {
+            lock (_sessionGate) deliver = _inboundQoS2.Add(publish.PacketIdentifier);
+        }
+        if (deliver && ApplicationMessageReceivedAsync is { } handler)
+        {
+            var message = new MqttApplicationMessage
+            {
+                Topic = topic,
+                Payload = publish.Payload,
+                QoS = publish.QoS,
+                Retain = publish.Retain,
+                Dup = publish.Dup,
+                MessageExpiryInterval = publish.MessageExpiryInterval,
+                ContentType = publish.ContentType,
+                ResponseTopic = publish.ResponseTopic,
+                CorrelationData = publish.CorrelationData,
+                PayloadFormatIndicator = publish.PayloadFormatIndicator,
+                UserProperties = publish.UserProperties,
+                SubscriptionIdentifiers = publish.SubscriptionIdentifiers,
+            };
+            await InvokeSafelyAsync(handler, new MqttApplicationMessageReceivedEventArgs(message, _clientId)).ConfigureAwait(false);
+        }
+        switch (publish.QoS)
+        {
+            case MqttQualityOfService.AtLeastOnce:
+                c.Send(new MqttPubAckPacket { PacketIdentifier = publish.PacketIdentifier });
+                break;
+            case MqttQualityOfService.ExactlyOnce:
+                c.Send(new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier });
+                break;
+        }
+    }
+
+    private async Task SendLoopAsync(Connection c, CancellationToken cancellationToken)
+    {
+        var version = _options.ProtocolVersion;
+        var limit = _options.WriteBufferSize;
+        using var buffer = new PooledBufferWriter(limit + 1024);
+        var writtenQoS0 = new List<OutgoingPublish>(256);
+        var acknowledged = new List<TaskCompletionSource>();
+        var control = c.Control.Reader;
+        var data = _outgoing.Reader;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            while (buffer.WrittenCount < limit && control.TryRead(out var item))
+            {
+                MqttPacketFormatter.Encode(item.Packet, version, buffer);
+                if (item.Written is not null) acknowledged.Add(item.Written);
+            }
+            while (buffer.WrittenCount < limit && data.TryRead(out var publish))
+            {
+                var packet = publish.Packet;
+                if (packet.QoS == MqttQualityOfService.AtMostOnce)
+                {
+                    if (publish.Completion.Task.IsCompleted) continue;
+                    writtenQoS0.Add(publish);
+                }
+                else
+                {
+                    publish.SendOrder = Interlocked.Increment(ref _sendOrder);
+                    publish.Sent = true;
+                }
+                if (c.OutboundAliasMaximum > 0) ApplyAlias(c, publish);
+                MqttPacketFormatter.Encode(packet, version, buffer);
+            }
+            if (buffer.WrittenCount > 0)
+            {
+                await c.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                c.LastSent = _time.GetTimestamp();
+                buffer.Clear();
+                foreach (var p in writtenQoS0) p.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, 0));
+                writtenQoS0.Clear();
+                foreach (var t in acknowledged) t.TrySetResult();
+                acknowledged.Clear();
+                continue;
+            }
+            var a = control.WaitToReadAsync(cancellationToken);
+            var b = data.WaitToReadAsync(cancellationToken);
+            if (a.IsCompleted || b.IsCompleted) continue;
+            await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static void ApplyAlias(Connection c, OutgoingPublish publish)
+    {
+        var packet = publish.Packet;
+        if (c.OutboundAliases.TryGetValue(publish.Topic, out var alias))
+        {
+            packet.Topic = "";
+            packet.TopicAlias = alias;
+        }
+        else if (c.OutboundAliases.Count < c.OutboundAliasMaximum)
+        {
+            alias = (ushort)(c.OutboundAliases.Count + 1);
+            c.OutboundAliases[publish.Topic] = alias;
+            packet.Topic = publish.Topic;
+            packet.TopicAlias = alias;
+        }
+        else
+        {
+            packet.Topic = publish.Topic;
+            packet.TopicAlias = null;
+        }
+    }
+
+    private async Task KeepAliveLoopAsync(Connection c, CancellationToken cancellationToken)
+    {
+        if (c.KeepAlive <= TimeSpan.Zero) return;
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(c.KeepAlive.TotalMilliseconds / 4, 50, 5000));
+        using var timer = new PeriodicTimer(tick, _time);
+        var lastPing = _time.GetTimestamp();
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var now = _time.GetTimestamp();
+            var pingSent = c.PingSentAt;
+            if (pingSent != 0)
+            {
+                if (_time.GetElapsedTime(pingSent, now) > _options.Timeout)
+                    throw new PeerUnavailableException($"MQTT broker {_endpoint}: no PINGRESP within {_options.Timeout.TotalSeconds:0.#} s (dead connection).");
+                continue;
+            }
+            // ping when idle for half the keep-alive, and at least once per keep-alive even when busy, so a dead broker is noticed under load
+            if (_time.GetElapsedTime(c.LastSent, now) >= c.KeepAlive / 2 || _time.GetElapsedTime(lastPing, now) >= c.KeepAlive)
+            {
+                c.PingSentAt = now;
+                lastPing = now;
+                c.Send(MqttPingReqPacket.Instance);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ types
+
+    private sealed class OutgoingPublish(MqttPublishPacket packet)
+    {
+        public MqttPublishPacket Packet { get; } = packet;
+        public string Topic { get; } = packet.Topic;
+        public TaskCompletionSource<MqttPublishResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public volatile bool Sent;
+        public volatile bool PubRecReceived;
+        public long SendOrder;
+    }
+
+    private sealed class PendingRequest
+    {
+        public ushort PacketIdentifier;
+        public TaskCompletionSource<MqttPacket> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly record struct ControlItem(MqttPacket Packet, TaskCompletionSource? Written);
+
+    /// <summary>One TCP/TLS connection and its three loops.</summary>
+    private sealed class Connection
+    {
+        private readonly CancellationTokenSource _cts;
+        private readonly TaskCompletionSource<Exception?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Task[] _loops = [];
+
+        public Connection(Stream stream, PipeReader reader, TimeSpan keepAlive, ushort outboundAliasMaximum, CancellationToken lifetime)
+        {
+            Stream = stream;
+            Reader = reader;
+            KeepAlive = keepAlive;
+            OutboundAliasMaximum = outboundAliasMaximum;
+            _cts = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+            LastSent = LastReceived = TimeProvider.System.GetTimestamp();
+        }
+
+        public Stream Stream { get; }
+        public PipeReader Reader { get; }
+        public TimeSpan KeepAlive { get; }
+        public ushort OutboundAliasMaximum { get; }
+        public Dictionary<string, ushort> OutboundAliases { get; } = new(StringComparer.Ordinal);
+        public Dictionary<ushort, string> InboundAliases { get; } = [];
+        public Channel<ControlItem> Control { get; } = Channel.CreateUnbounded<ControlItem>(new UnboundedChannelOptions { SingleReader = true });
+        public long LastSent;
+        public long LastReceived;
+        public long PingSentAt;
+        public MqttReasonCode? ServerReason;
+
+        public bool IsAlive => !_ended.Task.IsCompleted;
+
+        public void Send(MqttPacket packet) => Control.Writer.TryWrite(new ControlItem(packet, null));
+
+        public void Start(MqttClient client)
+        {
+            var token = _cts.Token;
+            _loops =
+            [
+                Observe(client.ReceiveLoopAsync(this, token)),
+                Observe(client.SendLoopAsync(this, token)),
+                Observe(client.KeepAliveLoopAsync(this, token)),
+            ];
+        }
+
+        private async Task Observe(Task loop)
+        {
+            try
+            {
+                await loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+            {
+                Abort(null);
+                return;
+            }
+            catch (Exception e)
+            {
+                Abort(e);
+                return;
+            }
+        }
+
+        public void Abort(Exception? error)
+        {
+            if (!_ended.TrySetResult(error)) return;
+            Control.Writer.TryComplete();
+            try
+            {
+                _cts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // already torn down
+            }
+        }
+
+        /// <summary>Waits for the first loop to fail (or an abort), then tears everything down; returns the reason.</summary>
+        public async Task<(Exception? Error, MqttReasonCode? ServerReason)> RunAsync()
+        {
+            var error = await _ended.Task.ConfigureAwait(false);
+            await Task.WhenAll(_loops).ConfigureAwait(false); // Observe never throws
+            await Reader.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                await Stream.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // the socket is already broken
+            }
+            while (Control.Reader.TryRead(out var item)) item.Written?.TrySetException(new PeerUnavailableException("The connection closed before the packet was sent."));
+            _cts.Dispose();
+            return (error, ServerReason);
+        }
+    }
+}
+
+internal static partial class MqttClientLog
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "MQTT connected to {Endpoint} ({Version}) as '{ClientId}', session present: {SessionPresent}")]
+    public static partial void Connected(ILogger logger, string endpoint, MqttProtocolVersion version, string clientId, bool sessionPresent);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "MQTT connection to {Endpoint} lost: {Reason}")]
+    public static partial void ConnectionLost(ILogger logger, string endpoint, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "MQTT reconnecting to {Endpoint}: attempt {Attempt} in {DelayMs:0} ms")]
+    public static partial void Reconnecting(ILogger logger, string endpoint, int attempt, double delayMs);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "MQTT reconnect attempt {Attempt} to {Endpoint} failed: {Reason}")]
+    public static partial void ReconnectFailed(ILogger logger, string endpoint, int attempt, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "MQTT event handler for {Endpoint} threw")]
+    public static partial void HandlerFailed(ILogger logger, string endpoint, Exception exception);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Debug, Message = "MQTT {Endpoint} sent {PacketType} for unknown packet id {PacketId}")]
+    public static partial void UnknownPacketId(ILogger logger, string endpoint, MqttPacketType packetType, ushort packetId);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "MQTT resent {Count} unacknowledged packet(s) to {Endpoint}")]
+    public static partial void Resent(ILogger logger, string endpoint, int count);
+}

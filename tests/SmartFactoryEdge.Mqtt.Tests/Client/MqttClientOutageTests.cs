@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using SmartFactoryEdge.Mqtt.Client;
+using SmartFactoryEdge.Mqtt.Packets;
+using SmartFactoryEdge.TestKit.Mqtt;
+
+namespace SmartFactoryEdge.Mqtt.Tests.Client;
+
+/// <summary>Broker outages: each test owns its broker, since it stops or freezes it.</summary>
+public class MqttClientOutageTests
+{
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task BrokerRestartMidStreamLosesNoQoS1Message(MqttProtocolVersion version)
+    {
+        await using var broker = await MosquittoBroker.StartAsync(persistence: true);
+        var topic = TestMqtt.Topic("restart");
+        var received = new ConcurrentDictionary<int, int>();
+        var allReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        const int total = 3000;
+
+        // subscriber with a persistent session, so messages queue in the broker while it is away
+        // (Clean Start = 0 and, in 5.0, a session expiry interval)
+        var subOptions = TestMqtt.Options(broker.AnonymousPort, version) with
+        {
+            CleanStart = false, // a fresh client id has no old session; mosquitto 2.0.11 does not persist a v5 session begun with Clean Start = 1
+            SessionExpiryInterval = 3600,
+        };
+        await using var sub = new MqttClient(subOptions);
+        sub.ApplicationMessageReceivedAsync += e =>
+        {
+            var id = int.Parse(Encoding.UTF8.GetString(e.ApplicationMessage.Payload.Span), CultureInfo.InvariantCulture);
+            received.AddOrUpdate(id, 1, (_, n) => n + 1);
+            if (received.Count == total) allReceived.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var subReconnected = new TaskCompletionSource<MqttConnectResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subConnects = 0;
+        sub.ConnectedAsync += r =>
+        {
+            if (Interlocked.Increment(ref subConnects) == 2) subReconnected.TrySetResult(r);
+            return Task.CompletedTask;
+        };
+        await sub.ConnectAsync();
+        await sub.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
+
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pub = new MqttClient(TestMqtt.Options(broker.AnonymousPort, version) with { MaxInFlight = 200 });
+        var connects = 0;
+        pub.ConnectedAsync += _ =>
+        {
+            if (Interlocked.Increment(ref connects) == 2) reconnected.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await pub.ConnectAsync();
+
+        var acked = 0;
+        var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var publishing = Task.Run(async () =>
+        {
+            var pending = new List<Task>();
+            for (int i = 0; i < total; i++)
+            {
+                pending.Add(pub.PublishAsync(topic, Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture))).ContinueWith(t =>
+                {
+                    Assert.True(t.Result.IsSuccess);
+                    if (Interlocked.Increment(ref acked) == total / 3) halfway.TrySetResult();
+                }, TaskScheduler.Default));
+            }
+            await Task.WhenAll(pending);
+        });
+
+        await halfway.Task.WaitAsync(TestMqtt.Guard);
+        await broker.StopAsync();      // mid-stream: publishes are in flight and queued
+        await broker.RestartAsync();
+        await reconnected.Task.WaitAsync(TestMqtt.Guard);
+        await publishing.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(total, acked);
+        var resumed = await subReconnected.Task.WaitAsync(TestMqtt.Guard);
+        Assert.True(resumed.SessionPresent, "the persistent broker kept the subscriber's session");
+        var done = await Task.WhenAny(allReceived.Task, Task.Delay(TimeSpan.FromSeconds(30)));
+        var missing = Enumerable.Range(0, total).Where(i => !received.ContainsKey(i)).ToList();
+        Assert.True(done == allReceived.Task, $"{missing.Count} message(s) never arrived, first: {string.Join(",", missing.Take(20))}, session present after restart: {resumed.SessionPresent}\n{broker.Output}");
+        Assert.Equal(Enumerable.Range(0, total), received.Keys.Order());
+    }
+
+    [Fact]
+    public async Task AFrozenBrokerIsDetectedByKeepAliveAndTheClientReconnectsWhenItThaws()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = TestMqtt.Options(broker.AnonymousPort, MqttProtocolVersion.V500) with
+        {
+            KeepAlive = TimeSpan.FromSeconds(1),
+            Timeout = TimeSpan.FromSeconds(1.5),
+        };
+        await using var client = new MqttClient(options);
+        var lost = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var back = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connects = 0;
+        client.DisconnectedAsync += e =>
+        {
+            lost.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        client.ConnectedAsync += _ =>
+        {
+            if (Interlocked.Increment(ref connects) == 2) back.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await client.ConnectAsync();
+        broker.Freeze(true);
+        try
+        {
+            var e = await lost.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Contains("PINGRESP", e.Exception!.Message, StringComparison.Ordinal);
+            Assert.True(e.WillReconnect);
+            Assert.False(client.IsConnected);
+        }
+        finally
+        {
+            broker.Freeze(false);
+        }
+        await back.Task.WaitAsync(TestMqtt.Guard);
+        Assert.True(client.IsConnected);
+        Assert.True((await client.PublishAsync("test/after/thaw", "x"u8.ToArray())).IsSuccess);
+    }
+}
