@@ -92,6 +92,7 @@ internal ref struct BlobReader
     {
         int start = _pos;
         int len = ReadCount(Remaining, name + " length");
+        if (len > Remaining) { _pos = start; throw Fail($"{name} length {len} runs past the end ({Remaining} bytes left)"); }
         if (len == 0 && !allowEmpty) { _pos = start; throw Fail($"{name} is empty"); }
         try
         {

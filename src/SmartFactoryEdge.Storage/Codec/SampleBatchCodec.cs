@@ -12,13 +12,14 @@ namespace SmartFactoryEdge.Storage.Codec;
 /// unitCount:varint unit*:(len:varint utf8)     -- units, dictionary-coded per batch (index 0 = no unit)
 /// baseTicks:i64le                               -- source timestamp of the first sample
 /// sample*: tagIndex:varint unitIndex:varint
+///          head:u8 (bits 0-2 value kind, bit 3 received delta follows, bit 4 quality follows; other bits zero)
 ///          sourceDelta:zigzag (ticks from the previous sample's source timestamp)
-///          receivedDelta:zigzag (ticks from this sample's source timestamp)
-///          quality:varint (the 32-bit StatusCode; Good is one byte)
-///          valueKind:u8 value (Double: f64le, Boolean: u8, Int64: zigzag, String: len+utf8, None: nothing)
+///          [receivedDelta:zigzag] (ticks from this sample's source timestamp; absent = same as source)
+///          [quality:varint] (the 32-bit StatusCode; absent = Good)
+///          value (Double: f64le, Boolean: u8, Int64: zigzag, String: len+utf8, None: nothing)
 /// crc32c:u32le over everything before it
 /// </code>
-/// A sample of a numeric tag with Good quality and a regular rate costs about 14 bytes.
+/// A Good numeric sample whose received time equals its source time costs about 14 bytes (8 of them the double).
 /// Decoding rejects every malformed blob with <see cref="OutboxRecordCorruptException"/> naming the offset.
 /// </summary>
 public sealed class SampleBatchCodec
@@ -28,7 +29,8 @@ public sealed class SampleBatchCodec
 
     internal const byte KindSamples = 1;
     internal const byte KindAnomalyEvent = 2;
-    private const int MinSampleBytes = 6;
+    private const int MinSampleBytes = 4;
+    private const byte KindMask = 0x07, HasReceivedDelta = 0x08, HasQuality = 0x10;
     private const string What = "sample batch";
 
     private readonly BlobWriter _writer = new();
@@ -93,14 +95,16 @@ public sealed class SampleBatchCodec
                 unitIndex = lastUnitIndex;
             }
             long src = s.SourceTimestamp.Ticks;
+            long recvDelta = s.ReceivedTimestamp.Ticks - src;
+            var v = s.Value;
+            byte head = (byte)((byte)v.Kind | (recvDelta != 0 ? HasReceivedDelta : 0) | (s.Quality.Code != 0 ? HasQuality : 0));
             w.WriteVarUInt64((ulong)tagIndex);
             w.WriteVarUInt64((ulong)unitIndex);
+            w.WriteByte(head);
             w.WriteZigZag64(src - prev);
-            w.WriteZigZag64(s.ReceivedTimestamp.Ticks - src);
-            w.WriteVarUInt64(s.Quality.Code);
+            if (recvDelta != 0) w.WriteZigZag64(recvDelta);
+            if (s.Quality.Code != 0) w.WriteVarUInt64(s.Quality.Code);
             prev = src;
-            var v = s.Value;
-            w.WriteByte((byte)v.Kind);
             switch (v.Kind)
             {
                 case SampleValueKind.Double: w.WriteDouble(v.AsDouble); break;
@@ -146,12 +150,14 @@ public sealed class SampleBatchCodec
         {
             int tag = r.ReadCount(tagCount - 1, "tag index");
             int unit = r.ReadCount(unitCount, "unit index");
+            byte head = r.ReadByte();
+            if ((head & ~(KindMask | HasReceivedDelta | HasQuality)) != 0) throw r.Fail($"unknown sample header bits 0x{head:X2}");
             long src = unchecked(prev + r.ReadZigZag64());
             var source = r.ToDateTime(src, "source timestamp");
-            long recvTicks = unchecked(src + r.ReadZigZag64());
-            var received = r.ToDateTime(recvTicks, "received timestamp");
-            var quality = new StatusCode(r.ReadVarUInt32());
-            byte kind = r.ReadByte();
+            var received = source;
+            if ((head & HasReceivedDelta) != 0) received = r.ToDateTime(unchecked(src + r.ReadZigZag64()), "received timestamp");
+            var quality = (head & HasQuality) != 0 ? new StatusCode(r.ReadVarUInt32()) : StatusCode.Good;
+            int kind = head & KindMask;
             SampleValue value = (SampleValueKind)kind switch
             {
                 SampleValueKind.None => SampleValue.None,

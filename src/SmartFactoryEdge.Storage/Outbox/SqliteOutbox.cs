@@ -73,6 +73,9 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
     private TaskCompletionSource _spaceSignal = NewSignal();
     private bool _disposed;
 
+    /// <summary>Raised after acknowledge, discard and rewind (tests wait on it instead of polling).</summary>
+    internal event Action? StateChanged;
+
     private SqliteOutbox(OutboxOptions options, string gatewayId, SqliteConnection db, string? movedAside, ILogger logger, TimeProvider time, IMeterFactory? meterFactory)
     {
         _options = options;
@@ -304,6 +307,7 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
             }
             if (done.Count > 0) AfterSpaceFreedLocked();
         }
+        StateChanged?.Invoke();
     }
 
     /// <summary>
@@ -320,6 +324,7 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
             _inFlight.Clear();
             if (_lastId > 0) _pendingSignal.TrySetResult();
         }
+        StateChanged?.Invoke();
     }
 
     /// <summary>
@@ -342,6 +347,7 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
             _logger.OutboxRecordDiscarded(Path, id, info.Sequence, info.Count, reason, detail);
             AfterSpaceFreedLocked();
         }
+        StateChanged?.Invoke();
     }
 
     /// <summary>A snapshot for the gateway's `state` message, metrics and the UI.</summary>
