@@ -491,14 +491,22 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
                 {
                     // nothing left to drop: the incoming batch is the one that goes, counted like any other drop
                     if (drops is { Count: > 0 }) TryDeleteLocked(drops, dropReason ?? "disk-full");
-                    int samples = counts.Sum();
-                    for (int i = 0; i < blobs.Length; i++) CountDropLocked(kind, counts[i], "disk-full");
-                    _logger.OutboxIncomingDropped(Path, samples, ex.Message);
-                    result = new OutboxAppendResult(0, 0, 0, Dropped: true);
+                    result = DropIncomingLocked(kind, counts, "disk-full", ex.Message);
                     return true;
                 }
                 (drops ??= []).AddRange(more);
                 dropReason = "disk-full";
+            }
+            catch (SqliteException ex)
+            {
+                // any other storage error (a failing SD card, a read-only remount) must not crash the data path either
+                if (_options.FullPolicy == OutboxFullPolicy.Block)
+                {
+                    EnterBlockedLocked($"storage error {ex.SqliteErrorCode}: {ex.Message}");
+                    return false;
+                }
+                result = DropIncomingLocked(kind, counts, "io-error", ex.Message);
+                return true;
             }
         }
 
@@ -584,6 +592,15 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
             }
         }
         return new OutboxAppendResult(firstSeq, firstSeq + blobs.Length - 1, blobs.Length, Dropped: false);
+    }
+
+    /// <summary>Counts the incoming records as dropped (logged once per episode) when nothing else can make room.</summary>
+    private OutboxAppendResult DropIncomingLocked(OutboxRecordKind kind, int[] counts, string reason, string detail)
+    {
+        bool first = !_dropEpisode;
+        foreach (var c in counts) CountDropLocked(kind, c, reason);
+        if (first) _logger.OutboxIncomingDropped(Path, counts.Sum(), $"{reason}: {detail}");
+        return new OutboxAppendResult(0, 0, 0, Dropped: true);
     }
 
     private bool IsExpiredLocked(out long cutoffTicks)
@@ -946,7 +963,7 @@ internal static partial class SqliteOutboxLog
     public static partial void OutboxRecordDiscarded(this ILogger logger, string path, long id, long sequence, int count, string reason, string detail);
 
     [LoggerMessage(EventId = EventIds.OutboxIncomingDropped, Level = LogLevel.Error,
-        Message = "Outbox {Path} is full and has nothing left to drop: the incoming {Samples} samples were dropped and counted ({Reason})")]
+        Message = "Outbox {Path} cannot store and has nothing left to drop: incoming batches are dropped and counted from now on, starting with {Samples} samples ({Reason})")]
     public static partial void OutboxIncomingDropped(this ILogger logger, string path, int samples, string reason);
 
     [LoggerMessage(EventId = EventIds.OutboxCheckpointFailed, Level = LogLevel.Warning,

@@ -298,6 +298,25 @@ public class SqliteOutboxTests : IDisposable
     }
 
     [Fact]
+    public async Task DiskFullWithNothingToDropDropsTheIncomingBatchCounted()
+    {
+        var logger = new CapturingLogger<SqliteOutbox>();
+        using var outbox = Open(o => o with { MaxPageCount = 8, BatchSize = 5000 }, logger: logger);
+        var first = await outbox.AppendAsync(TestData.Mixed(1, 5000), default);
+        var second = await outbox.AppendAsync(TestData.Mixed(2, 5000), default);
+        Assert.True(first.Dropped);
+        Assert.True(second.Dropped);
+        var stats = outbox.GetStats();
+        Assert.Equal(10_000, stats.DroppedSamples);
+        Assert.Equal("disk-full", stats.LastDropReason);
+        Assert.Equal(0, stats.PendingBatches);
+        Assert.Equal(1, logger.Count(4107));
+
+        // small batches still fit
+        Assert.False((await outbox.AppendAsync(TestData.Numbered(0, 10), default)).Dropped);
+    }
+
+    [Fact]
     public async Task DiskFullWithBlockPolicyWaitsForRoom()
     {
         using var outbox = Open(o => o with { MaxPageCount = 200, BatchSize = 500, FullPolicy = OutboxFullPolicy.Block });
