@@ -11,7 +11,8 @@ namespace SmartFactoryEdge.Storage.Tests.Support;
 /// <item><c>outbox-writer PATH normal|full</c>: appends numbered samples for ever, printing "committed N" after each commit
 /// (the child process of the kill -9 test);</item>
 /// <item><c>outbox-outage PATH RATE SECONDS</c>: appends RATE samples/s with no acknowledgement and prints the resident set every 10 s;</item>
-/// <item><c>outbox-throughput PATH BATCH SECONDS [normal|full]</c>: append + take + acknowledge in a loop on one thread, prints samples/s.</item>
+/// <item><c>outbox-throughput PATH BATCH SECONDS [normal|full]</c>: append + take + acknowledge in a loop on one thread, prints samples/s;</item>
+/// <item><c>outbox-open PATH</c>: times opening an existing outbox with and without the integrity check.</item>
 /// </list>
 /// </summary>
 public static class Program
@@ -26,6 +27,16 @@ public static class Program
             case "outbox-throughput":
                 return await ThroughputAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), double.Parse(args[3], CultureInfo.InvariantCulture),
                     args.Length > 4 ? Mode(args[4]) : OutboxSynchronousMode.Normal);
+            case "outbox-open":
+                // time to open an existing outbox (start-up), with and without the integrity check
+                foreach (var check in new[] { false, true })
+                {
+                    var sw = Stopwatch.StartNew();
+                    using var o = SqliteOutbox.Open(new OutboxOptions { Path = args[1], CheckIntegrityOnOpen = check }, "gw-open");
+                    var first = o.TakePending(1);
+                    Console.WriteLine(FormattableString.Invariant($"check={check} open_ms={sw.Elapsed.TotalMilliseconds:0} pending_records={o.GetStats().PendingBatches} first_record={first.Count}"));
+                }
+                return 0;
             default:
                 await Console.Error.WriteLineAsync($"unknown verb {args[0]}");
                 return 2;
