@@ -156,8 +156,18 @@ public static class ConfigLoader
         }
         if (config.Sources.Simulator.Count == 0)
             binder.Error(binder.Locate(config, "sources"), "sources", "no source is configured; the gateway would collect nothing");
+        if (config.Mqtt is not null && config.Gateway?.Id is not null && config.Gateway.Site is not null)
+        {
+            foreach (var message in config.ResolvedMqtt()!.Validate())
+                binder.Error(binder.Locate(config, "mqtt"), "mqtt", message);
+        }
+        if (config.Outbox is not null)
+        {
+            foreach (var message in config.Outbox.Validate())
+                binder.Error(binder.Locate(config, "outbox"), "outbox", message);
+        }
         var sinks = config.Sinks;
-        if (sinks.File is not { Enabled: true } && sinks.Console is not { Enabled: true })
+        if (sinks.File is not { Enabled: true } && sinks.Console is not { Enabled: true } && config.Mqtt is null)
             binder.Error(binder.Locate(config, "sinks"), "sinks", "no sink is enabled; samples would have nowhere to go");
     }
 

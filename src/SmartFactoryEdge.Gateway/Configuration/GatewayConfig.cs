@@ -3,6 +3,8 @@ using SmartFactoryEdge.Core.Pipeline;
 using SmartFactoryEdge.Core.Tags;
 using SmartFactoryEdge.Gateway.Simulation;
 using SmartFactoryEdge.Gateway.Sinks;
+using SmartFactoryEdge.Mqtt.Telemetry;
+using SmartFactoryEdge.Storage.Outbox;
 
 namespace SmartFactoryEdge.Gateway.Configuration;
 
@@ -21,6 +23,29 @@ public sealed record GatewayConfig
     public SourcesOptions Sources { get; init; } = new();
 
     public SinksOptions Sinks { get; init; } = new();
+
+    /// <summary>The uplink to the broker (wire contract v1, docs/wire-contract.md); absent: no uplink.</summary>
+    public MqttSinkOptions? Mqtt { get; init; }
+
+    /// <summary>The durable store-and-forward buffer in front of the uplink; defaults apply when MQTT is configured.</summary>
+    public OutboxOptions? Outbox { get; init; }
+
+    /// <summary>The MQTT options with the gateway's identity and this file's folder applied.</summary>
+    public MqttSinkOptions? ResolvedMqtt() => Mqtt is null ? null : Mqtt with
+    {
+        GatewayId = Gateway.Id,
+        Site = Gateway.Site,
+        CaFile = Mqtt.CaFile is null ? null : ResolvePath(Mqtt.CaFile),
+        ClientCertificateFile = Mqtt.ClientCertificateFile is null ? null : ResolvePath(Mqtt.ClientCertificateFile),
+        ClientKeyFile = Mqtt.ClientKeyFile is null ? null : ResolvePath(Mqtt.ClientKeyFile),
+    };
+
+    /// <summary>The outbox options with the path resolved against this file's folder.</summary>
+    public OutboxOptions ResolvedOutbox()
+    {
+        var outbox = Outbox ?? new OutboxOptions();
+        return outbox with { Path = ResolvePath(outbox.Path) };
+    }
 
     /// <summary>The folder of the configuration file; relative paths in it are resolved against this folder.</summary>
     public string BaseDirectory { get; set; } = Environment.CurrentDirectory;
@@ -45,6 +70,9 @@ public sealed record GatewayOptions : IValidatableConfig
 
     /// <summary>How long a stop may take to drain queued samples into the sinks.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Stop the process when every source has finished (simulations with maxSamplesPerSignal); false keeps the uplink running.</summary>
+    public bool StopWhenSourcesFinish { get; init; } = true;
 
     public IEnumerable<(string? Key, string Message)> Validate()
     {

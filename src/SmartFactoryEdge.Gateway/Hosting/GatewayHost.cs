@@ -38,6 +38,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<HealthRegistry>();
         builder.Services.AddSingleton<IHealthRegistry>(sp => sp.GetRequiredService<HealthRegistry>());
+        UplinkRegistration.AddUplink(builder.Services, config);
         AddSinks(builder.Services, config);
         AddSimulators(builder.Services, config);
         builder.Services.AddSingleton(sp => new SamplePipeline(config.Pipeline, sp.GetServices<ISampleSink>()));

@@ -12,6 +12,7 @@ namespace SmartFactoryEdge.Gateway.Hosting;
 /// sample a source handed over reaches the sinks before the process exits.
 /// </summary>
 public sealed class GatewayWorker(
+    Configuration.GatewayOptions options,
     SamplePipeline pipeline,
     IEnumerable<ISampleSource> sources,
     IHealthRegistry health,
@@ -48,7 +49,7 @@ public sealed class GatewayWorker(
             }
             GatewayLog.Stopped(logger, pipeline.Accepted, pipeline.Delivered, pipeline.Dropped, time.GetElapsedTime(started));
         }
-        if (!stoppingToken.IsCancellationRequested)
+        if (!stoppingToken.IsCancellationRequested && options.StopWhenSourcesFinish)
         {
             GatewayLog.SourcesFinished(logger);
             lifetime.StopApplication();

@@ -97,6 +97,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>Kills the broker with SIGKILL (no chance to save anything) and waits for it to be gone.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null) return;
+        _process.Signal(9);
+        await _process.WaitForExitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+        _history += _process.Output + "--- killed ---\n";
+        await _process.DisposeAsync().ConfigureAwait(false);
+        _process = null;
+    }
+
     /// <summary>Starts the broker again on the same ports and config.</summary>
     public Task RestartAsync() => _process is null ? StartProcessAsync() : throw new InvalidOperationException("The broker is still running.");
 

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SmartFactoryEdge.Core.Telemetry;
+using SmartFactoryEdge.Gateway.Configuration;
+using SmartFactoryEdge.Mqtt.Telemetry;
+using SmartFactoryEdge.Storage;
+using Microsoft.Extensions.Logging;
+using SmartFactoryEdge.Storage.Forwarding;
+using SmartFactoryEdge.Storage.Outbox;
+
+namespace SmartFactoryEdge.Gateway.Hosting;
+
+/// <summary>
+/// Wires the uplink: pipeline -> SQLite outbox (a sink: a batch counts as accepted once it is committed to disk)
+/// -> forwarder -> MQTT (a batch is deleted only after its PUBACK). The MQTT sink is registered first so that it
+/// stops last: the worker drains into the outbox, the forwarder stops, then the sink publishes its death.
+/// </summary>
+public static class UplinkRegistration
+{
+    public static void AddUplink(IServiceCollection services, GatewayConfig config)
+    {
+        var mqtt = config.ResolvedMqtt();
+        if (mqtt is null) return;
+        services.AddMqttTelemetry(mqtt);
+        services.AddSingleton<IAnomalyEventPublisher>(sp => new MqttAnomalyPublisher(sp.GetRequiredService<MqttTelemetrySink>()));
+        services.AddSqliteOutbox(config.ResolvedOutbox(), config.Gateway.Id);
+        services.AddHostedService<OutboxForwarderService>();
+    }
+
+    private sealed class MqttAnomalyPublisher(MqttTelemetrySink sink) : IAnomalyEventPublisher
+    {
+        public ValueTask PublishAsync(AnomalyEventEnvelope envelope, CancellationToken cancellationToken) =>
+            sink.PublishAnomalyAsync(envelope.Event, cancellationToken);
+    }
+
+    private sealed class OutboxForwarderService(OutboxForwarder forwarder, SqliteOutbox outbox, ILogger<OutboxForwarderService> logger) : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => forwarder.RunAsync(stoppingToken);
+
+        public override async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await base.StopAsync(cancellationToken);
+            var s = outbox.GetStats();
+            UplinkLog.OutboxSummary(logger, s.Path, s.AppendedSamples, s.AcknowledgedSamples, s.DroppedSamples, s.LastDropReason ?? "none", s.PendingSamples, s.ReplayedBatches);
+        }
+    }
+}
+
+internal static partial class UplinkLog
+{
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Outbox {Path}: appended {Appended}, acknowledged {Acknowledged}, dropped {Dropped} sample(s) (last drop reason: {Reason}); {Pending} sample(s) pending for the next start; {Replayed} batch(es) replayed")]
+    public static partial void OutboxSummary(ILogger logger, string path, long appended, long acknowledged, long dropped, string reason, long pending, long replayed);
+}
