@@ -10,7 +10,7 @@ namespace SmartFactoryEdge.Devices.Ads1115;
 public sealed record Ads1115Channel
 {
     /// <summary>Quantity name in configuration and tags ("ain0", "pressure").</summary>
-    public required string Name { get; init; }
+    public string Name { get; init; } = "ain0";
 
     public Ads1115Input Input { get; init; } = Ads1115Input.Ain0;
 
