@@ -248,15 +248,15 @@ public sealed class SensorSource : ISampleSource
 
 internal static partial class SensorSourceLog
 {
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Sensor bus {Bus}: polling {Devices} devices every {Tick}")]
+    [LoggerMessage(EventId = EventIds.SensorBusLoopStarted, Level = LogLevel.Information, Message = "Sensor bus {Bus}: polling {Devices} devices every {Tick}")]
     public static partial void BusLoopStarted(this ILogger logger, string bus, int devices, TimeSpan tick);
 
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Sensor {Device} ({Driver} on {Bus}) failed: {Status}: {Reason}; its samples are Bad until it answers again")]
+    [LoggerMessage(EventId = EventIds.SensorDeviceFailed, Level = LogLevel.Warning, Message = "Sensor {Device} ({Driver} on {Bus}) failed: {Status}: {Reason}; its samples are Bad until it answers again")]
     public static partial void DeviceFailed(this ILogger logger, string device, string driver, string bus, string status, string reason);
 
-    [LoggerMessage(EventId = 8003, Level = LogLevel.Debug, Message = "Sensor {Device} still failing (attempt {Attempt}): {Reason}")]
+    [LoggerMessage(EventId = EventIds.SensorDeviceStillFailing, Level = LogLevel.Debug, Message = "Sensor {Device} still failing (attempt {Attempt}): {Reason}")]
     public static partial void DeviceStillFailing(this ILogger logger, string device, int attempt, string reason);
 
-    [LoggerMessage(EventId = 8004, Level = LogLevel.Information, Message = "Sensor {Device} recovered after {Attempts} failed attempts")]
+    [LoggerMessage(EventId = EventIds.SensorDeviceRecovered, Level = LogLevel.Information, Message = "Sensor {Device} recovered after {Attempts} failed attempts")]
     public static partial void DeviceRecovered(this ILogger logger, string device, int attempts);
 }

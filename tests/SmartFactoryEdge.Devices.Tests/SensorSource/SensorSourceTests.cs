@@ -252,3 +252,55 @@ public sealed class SensorSourceTests
         Assert.False(SensorDriverFactory.TryParseAddress("zz", out _));
     }
 }
+
+public sealed class SensorSourceIsolationTests
+{
+    /// <summary>An I2C device whose reads hang until released (a stuck bus, clock stretching gone wrong).</summary>
+    private sealed class HangingI2cDevice(int address) : SmartFactoryEdge.Devices.Buses.I2cDevice
+    {
+        public ManualResetEventSlim Release { get; } = new();
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public override string BusName => "sim-i2c-1";
+        public override int Address => address;
+        public override void Read(Span<byte> buffer)
+        {
+            Entered.TrySetResult();
+            Release.Wait(TimeSpan.FromSeconds(30));
+            throw new SmartFactoryEdge.Core.DeviceCommunicationException("released");
+        }
+        public override void Write(ReadOnlySpan<byte> buffer) { }
+        public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer) => Read(readBuffer);
+    }
+
+    [Fact]
+    public async Task AHangingI2cBusDoesNotStallTheSpiBus()
+    {
+        var hanging = new HangingI2cDevice(0x76);
+        var tc = new Max31855Simulator { ThermocoupleDegreesCelsius = 100 };
+        var buses = new SimulatedBusProvider().AddI2c(1, hanging).AddSpi(0, 0, tc);
+        var time = new ManualTimeProvider();
+        var writer = new CollectingSampleWriter();
+        var options = new SensorSourceOptions
+        {
+            Devices =
+            [
+                new() { Name = "stuck", Driver = "bme280", Address = "0x76" },
+                new() { Name = "kiln", Driver = "max31855", Bus = 0 },
+            ],
+        };
+        using var cts = new CancellationTokenSource();
+        var source = new Source(options, new SensorDriverFactory(buses, _ => { }), time);
+        var run = source.RunAsync(writer, cts.Token);
+        await hanging.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var samples = await writer.TakeAsync(2);
+        Assert.All(samples, s => Assert.StartsWith("kiln.", s.TagId, StringComparison.Ordinal));
+        for (var i = 0; i < 3; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            Assert.All(await writer.TakeAsync(2), s => Assert.StartsWith("kiln.", s.TagId, StringComparison.Ordinal));
+        }
+        hanging.Release.Set();
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
