@@ -40,3 +40,41 @@ public static class I2cDev
     /// <summary>I2C_RDWR_IOCTL_MAX_MSGS.</summary>
     public const int RdwrMaxMessages = 42;
 }
+
+/// <summary>union i2c_smbus_data: a byte, a word, or a block (block[0] is the length).</summary>
+[StructLayout(LayoutKind.Sequential, Size = 34)]
+public unsafe struct I2cSmbusData
+{
+    public fixed byte Block[I2cSmbus.BlockMax + 2];
+}
+
+/// <summary>struct i2c_smbus_ioctl_data: the argument of I2C_SMBUS.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct I2cSmbusIoctlData
+{
+    public byte ReadWrite;
+    public byte Command;
+    public uint Size;
+    public I2cSmbusData* Data;
+}
+
+/// <summary>SMBus transfer constants (i2c.h, i2c-dev.h) and functionality bits.</summary>
+public static class I2cSmbus
+{
+    public const uint Ioctl = 0x0720;
+    public const int BlockMax = 32;
+
+    public const byte Write = 0;
+    public const byte Read = 1;
+
+    public const uint SizeQuick = 0;
+    public const uint SizeByte = 1;
+    public const uint SizeByteData = 2;
+    public const uint SizeWordData = 3;
+    public const uint SizeI2cBlockData = 8;
+
+    public const ulong FunctionalityI2c = 0x0000_0001;
+    public const ulong FunctionalitySmbusReadByteData = 0x0008_0000;
+    public const ulong FunctionalitySmbusReadI2cBlock = 0x0400_0000;
+    public const ulong FunctionalitySmbusWriteI2cBlock = 0x0800_0000;
+}

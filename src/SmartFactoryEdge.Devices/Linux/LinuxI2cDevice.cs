@@ -5,7 +5,11 @@ using SmartFactoryEdge.Devices.Buses;
 
 namespace SmartFactoryEdge.Devices.Linux;
 
-/// <summary>An I2C target through i2c-dev: I2C_SLAVE for plain reads and writes, I2C_RDWR for write-then-read with a repeated START.</summary>
+/// <summary>
+/// An I2C target through i2c-dev: I2C_SLAVE for plain reads and writes, I2C_RDWR for write-then-read with a repeated
+/// START. Adapters without plain I2C (I2C_FUNCS lacks I2C_FUNC_I2C: SMBus-only controllers, the kernel's i2c-stub) are
+/// driven through I2C_SMBUS instead, which covers register-style chips (a register byte, then data).
+/// </summary>
 public sealed unsafe class LinuxI2cDevice : I2cDevice
 {
     private readonly FileDescriptor _fd;
@@ -26,7 +30,16 @@ public sealed unsafe class LinuxI2cDevice : I2cDevice
             _fd.Dispose();
             throw new DeviceCommunicationException($"I2C_SLAVE 0x{address:X2} on {BusName} failed: {Libc.Describe(errno)} (a kernel driver may own the address).");
         }
+        ulong functionality = 0;
+        if (Libc.IoctlPointer(_fd.Value, I2cDev.Funcs, &functionality) == 0) Functionality = functionality;
+        UsesSmbus = (Functionality & I2cSmbus.FunctionalityI2c) == 0 && Functionality != 0;
     }
+
+    /// <summary>The adapter's I2C_FUNCS bits (0 if the ioctl failed).</summary>
+    public ulong Functionality { get; }
+
+    /// <summary>True when transfers go through I2C_SMBUS because the adapter cannot do plain I2C.</summary>
+    public bool UsesSmbus { get; }
 
     public override string BusName { get; }
 
@@ -34,6 +47,11 @@ public sealed unsafe class LinuxI2cDevice : I2cDevice
 
     public override void Read(Span<byte> buffer)
     {
+        if (UsesSmbus)
+        {
+            for (var i = 0; i < buffer.Length; i++) buffer[i] = Smbus(I2cSmbus.Read, 0, I2cSmbus.SizeByte, default, 0)[0];
+            return;
+        }
         fixed (byte* p = buffer)
         {
             var n = Libc.Read(_fd.Value, p, (nuint)buffer.Length);
@@ -44,6 +62,21 @@ public sealed unsafe class LinuxI2cDevice : I2cDevice
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        if (UsesSmbus)
+        {
+            if (buffer.Length == 0) Smbus(I2cSmbus.Write, 0, I2cSmbus.SizeQuick, default, 0);
+            else if (buffer.Length == 1) Smbus(I2cSmbus.Write, buffer[0], I2cSmbus.SizeByte, default, 0);
+            else if (buffer.Length == 2) Smbus(I2cSmbus.Write, buffer[0], I2cSmbus.SizeByteData, buffer[1..], 0);
+            else
+            {
+                for (var offset = 1; offset < buffer.Length; offset += I2cSmbus.BlockMax)
+                {
+                    var chunk = buffer.Slice(offset, Math.Min(I2cSmbus.BlockMax, buffer.Length - offset));
+                    Smbus(I2cSmbus.Write, (byte)(buffer[0] + offset - 1), I2cSmbus.SizeI2cBlockData, chunk, 0);
+                }
+            }
+            return;
+        }
         fixed (byte* p = buffer)
         {
             var n = Libc.Write(_fd.Value, p, (nuint)buffer.Length);
@@ -54,6 +87,23 @@ public sealed unsafe class LinuxI2cDevice : I2cDevice
 
     public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer)
     {
+        if (UsesSmbus)
+        {
+            if (writeBuffer.Length != 1)
+                throw new DeviceCommunicationException($"{this}: the adapter is SMBus-only; a combined transfer needs exactly one register byte, not {writeBuffer.Length}.");
+            if (readBuffer.Length == 1)
+            {
+                readBuffer[0] = Smbus(I2cSmbus.Read, writeBuffer[0], I2cSmbus.SizeByteData, default, 0)[0];
+                return;
+            }
+            for (var offset = 0; offset < readBuffer.Length; offset += I2cSmbus.BlockMax)
+            {
+                var length = Math.Min(I2cSmbus.BlockMax, readBuffer.Length - offset);
+                Smbus(I2cSmbus.Read, (byte)(writeBuffer[0] + offset), I2cSmbus.SizeI2cBlockData, default, length)
+                    .AsSpan(0, length).CopyTo(readBuffer[offset..]);
+            }
+            return;
+        }
         fixed (byte* w = writeBuffer)
         fixed (byte* r = readBuffer)
         {
@@ -63,6 +113,30 @@ public sealed unsafe class LinuxI2cDevice : I2cDevice
             var data = new I2cRdwrIoctlData { Messages = messages, MessageCount = 2 };
             if (Libc.IoctlPointer(_fd.Value, I2cDev.Rdwr, &data) < 0) throw Translate("I2C_RDWR", Marshal.GetLastPInvokeError());
         }
+    }
+
+    /// <summary>One I2C_SMBUS transfer; returns the data bytes read (block bytes without the length byte).</summary>
+    private byte[] Smbus(byte readWrite, byte command, uint size, ReadOnlySpan<byte> writeData, int readLength)
+    {
+        var data = default(I2cSmbusData);
+        if (size == I2cSmbus.SizeI2cBlockData)
+        {
+            data.Block[0] = (byte)(readWrite == I2cSmbus.Read ? readLength : writeData.Length);
+            for (var i = 0; i < writeData.Length; i++) data.Block[i + 1] = writeData[i];
+        }
+        else if (writeData.Length > 0)
+        {
+            data.Block[0] = writeData[0];
+        }
+        var args = new I2cSmbusIoctlData { ReadWrite = readWrite, Command = command, Size = size, Data = &data };
+        if (Libc.IoctlPointer(_fd.Value, I2cSmbus.Ioctl, &args) < 0) throw Translate("I2C_SMBUS", Marshal.GetLastPInvokeError());
+        if (size == I2cSmbus.SizeI2cBlockData)
+        {
+            var result = new byte[readLength];
+            for (var i = 0; i < readLength; i++) result[i] = data.Block[i + 1];
+            return result;
+        }
+        return [data.Block[0]];
     }
 
     private DeviceCommunicationException Translate(string operation, int errno)

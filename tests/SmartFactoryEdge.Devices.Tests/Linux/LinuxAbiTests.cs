@@ -17,6 +17,7 @@ public sealed class LinuxAbiTests
         #include <linux/gpio.h>
         #include <linux/i2c.h>
         #include <linux/i2c-dev.h>
+        #include <linux/i2c.h>
         #include <linux/spi/spidev.h>
         #define S(t) printf("sizeof." #t " %zu\n", sizeof(struct t));
         #define O(t, f) printf("offsetof." #t "." #f " %zu\n", offsetof(struct t, f));
@@ -32,6 +33,9 @@ public sealed class LinuxAbiTests
           S(gpio_v2_line_event) O(gpio_v2_line_event, timestamp_ns) O(gpio_v2_line_event, id) O(gpio_v2_line_event, offset) O(gpio_v2_line_event, seqno) O(gpio_v2_line_event, line_seqno)
           S(i2c_msg) O(i2c_msg, addr) O(i2c_msg, flags) O(i2c_msg, len) O(i2c_msg, buf)
           S(i2c_rdwr_ioctl_data) O(i2c_rdwr_ioctl_data, msgs) O(i2c_rdwr_ioctl_data, nmsgs)
+          S(i2c_smbus_ioctl_data) O(i2c_smbus_ioctl_data, read_write) O(i2c_smbus_ioctl_data, command) O(i2c_smbus_ioctl_data, size) O(i2c_smbus_ioctl_data, data)
+          printf("sizeof.i2c_smbus_data %zu\n", sizeof(union i2c_smbus_data));
+          N(I2C_SMBUS) N(I2C_FUNC_I2C) N(I2C_FUNC_SMBUS_READ_BYTE_DATA) N(I2C_FUNC_SMBUS_READ_I2C_BLOCK) N(I2C_FUNC_SMBUS_WRITE_I2C_BLOCK) N(I2C_SMBUS_I2C_BLOCK_DATA) N(I2C_SMBUS_BYTE_DATA) N(I2C_SMBUS_BLOCK_MAX)
           S(spi_ioc_transfer) O(spi_ioc_transfer, tx_buf) O(spi_ioc_transfer, rx_buf) O(spi_ioc_transfer, len) O(spi_ioc_transfer, speed_hz) O(spi_ioc_transfer, delay_usecs) O(spi_ioc_transfer, bits_per_word) O(spi_ioc_transfer, cs_change) O(spi_ioc_transfer, tx_nbits) O(spi_ioc_transfer, rx_nbits) O(spi_ioc_transfer, word_delay_usecs)
           N(GPIO_GET_CHIPINFO_IOCTL) N(GPIO_V2_GET_LINEINFO_IOCTL) N(GPIO_V2_GET_LINE_IOCTL) N(GPIO_V2_LINE_SET_CONFIG_IOCTL) N(GPIO_V2_LINE_GET_VALUES_IOCTL) N(GPIO_V2_LINE_SET_VALUES_IOCTL)
           N(I2C_SLAVE) N(I2C_SLAVE_FORCE) N(I2C_FUNCS) N(I2C_RDWR) N(I2C_M_RD) N(I2C_RDWR_IOCTL_MAX_MSGS)
@@ -98,6 +102,20 @@ public sealed class LinuxAbiTests
             yield return S<I2cRdwrIoctlData>("i2c_rdwr_ioctl_data");
             yield return O<I2cRdwrIoctlData>("i2c_rdwr_ioctl_data", "msgs", nameof(I2cRdwrIoctlData.Messages));
             yield return O<I2cRdwrIoctlData>("i2c_rdwr_ioctl_data", "nmsgs", nameof(I2cRdwrIoctlData.MessageCount));
+            yield return S<I2cSmbusIoctlData>("i2c_smbus_ioctl_data");
+            yield return O<I2cSmbusIoctlData>("i2c_smbus_ioctl_data", "read_write", nameof(I2cSmbusIoctlData.ReadWrite));
+            yield return O<I2cSmbusIoctlData>("i2c_smbus_ioctl_data", "command", nameof(I2cSmbusIoctlData.Command));
+            yield return O<I2cSmbusIoctlData>("i2c_smbus_ioctl_data", "size", nameof(I2cSmbusIoctlData.Size));
+            yield return O<I2cSmbusIoctlData>("i2c_smbus_ioctl_data", "data", nameof(I2cSmbusIoctlData.Data));
+            yield return S<I2cSmbusData>("i2c_smbus_data");
+            yield return ("ioctl.I2C_SMBUS", I2cSmbus.Ioctl);
+            yield return ("ioctl.I2C_FUNC_I2C", I2cSmbus.FunctionalityI2c);
+            yield return ("ioctl.I2C_FUNC_SMBUS_READ_BYTE_DATA", I2cSmbus.FunctionalitySmbusReadByteData);
+            yield return ("ioctl.I2C_FUNC_SMBUS_READ_I2C_BLOCK", I2cSmbus.FunctionalitySmbusReadI2cBlock);
+            yield return ("ioctl.I2C_FUNC_SMBUS_WRITE_I2C_BLOCK", I2cSmbus.FunctionalitySmbusWriteI2cBlock);
+            yield return ("ioctl.I2C_SMBUS_I2C_BLOCK_DATA", I2cSmbus.SizeI2cBlockData);
+            yield return ("ioctl.I2C_SMBUS_BYTE_DATA", I2cSmbus.SizeByteData);
+            yield return ("ioctl.I2C_SMBUS_BLOCK_MAX", I2cSmbus.BlockMax);
             yield return S<SpiIocTransfer>("spi_ioc_transfer");
             yield return O<SpiIocTransfer>("spi_ioc_transfer", "tx_buf", nameof(SpiIocTransfer.TxBuffer));
             yield return O<SpiIocTransfer>("spi_ioc_transfer", "rx_buf", nameof(SpiIocTransfer.RxBuffer));
