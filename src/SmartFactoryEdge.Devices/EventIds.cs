@@ -8,4 +8,6 @@ internal static class EventIds
     public const int SensorDeviceFailed = 8002;
     public const int SensorDeviceStillFailing = 8003;
     public const int SensorDeviceRecovered = 8004;
+    public const int SensorQuantityFailed = 8005;
+    public const int SensorQuantityRecovered = 8006;
 }

@@ -142,6 +142,13 @@ public sealed class SensorSource : ISampleSource
             var output = device.Outputs[i];
             if (output.TagId is null) continue;
             var reading = device.Readings[i];
+            var quantityBad = reading.Quality.IsBad && reading.Quality.Code != StatusCodes.BadWaitingForInitialData;
+            if (quantityBad != device.QuantityFaulted[i])
+            {
+                device.QuantityFaulted[i] = quantityBad;
+                if (quantityBad) _logger.QuantityFailed(device.Options.Name, output.Quantity, reading.Quality.Name);
+                else _logger.QuantityRecovered(device.Options.Name, output.Quantity);
+            }
             var sample = reading.Quality.IsBad
                 ? Sample.Faulted(output.TagId, timestamp, reading.Quality, output.Unit)
                 : new Sample(output.TagId, timestamp, timestamp, reading.Value, reading.Quality, output.Unit);
@@ -196,7 +203,7 @@ public sealed class SensorSource : ISampleSource
         return a;
     }
 
-    private readonly record struct Output(string? TagId, string? Unit);
+    private readonly record struct Output(string Quantity, string? TagId, string? Unit);
 
     private sealed class DeviceState
     {
@@ -216,6 +223,9 @@ public sealed class SensorSource : ISampleSource
 
         public SensorReading[] Readings { get; private set; } = [];
 
+        /// <summary>Per-quantity fault flags (an open thermocouple while the chip answers), for once-per-episode logs.</summary>
+        public bool[] QuantityFaulted { get; private set; } = [];
+
         public Output[] Outputs { get; private set; }
 
         public DateTimeOffset NextDue { get; set; }
@@ -234,8 +244,9 @@ public sealed class SensorSource : ISampleSource
             Outputs = quantities.Select(q =>
             {
                 var tag = Options.Tags.Count == 0 ? $"{Options.Name}.{q.Name}" : Options.Tags.GetValueOrDefault(q.Name);
-                return new Output(tag, Options.Units.GetValueOrDefault(q.Name) ?? q.Unit);
+                return new Output(q.Name, tag, Options.Units.GetValueOrDefault(q.Name) ?? q.Unit);
             }).ToArray();
+            if (QuantityFaulted.Length != quantities.Count) QuantityFaulted = new bool[quantities.Count];
         }
 
         public void CloseSensor()
@@ -256,6 +267,12 @@ internal static partial class SensorSourceLog
 
     [LoggerMessage(EventId = EventIds.SensorDeviceStillFailing, Level = LogLevel.Debug, Message = "Sensor {Device} still failing (attempt {Attempt}): {Reason}")]
     public static partial void DeviceStillFailing(this ILogger logger, string device, int attempt, string reason);
+
+    [LoggerMessage(EventId = EventIds.SensorQuantityFailed, Level = LogLevel.Warning, Message = "Sensor {Device} reports {Quantity} as {Status}; its samples are Bad until the sensing element recovers")]
+    public static partial void QuantityFailed(this ILogger logger, string device, string quantity, string status);
+
+    [LoggerMessage(EventId = EventIds.SensorQuantityRecovered, Level = LogLevel.Information, Message = "Sensor {Device}: {Quantity} is good again")]
+    public static partial void QuantityRecovered(this ILogger logger, string device, string quantity);
 
     [LoggerMessage(EventId = EventIds.SensorDeviceRecovered, Level = LogLevel.Information, Message = "Sensor {Device} recovered after {Attempts} failed attempts")]
     public static partial void DeviceRecovered(this ILogger logger, string device, int attempts);

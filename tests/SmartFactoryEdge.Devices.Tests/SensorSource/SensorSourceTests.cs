@@ -148,12 +148,18 @@ public sealed class SensorSourceTests
         await using var h = new Harness(new SensorSourceOptions { Devices = [device] }, buses);
         await h.Writer.TakeAsync(2);
         tc.Fault = 0x01;
-        var samples = await h.StepAsync(TimeSpan.FromMilliseconds(500), 2);
-        Assert.Equal(StatusCodes.BadSensorFailure, Assert.Single(samples, s => s.TagId == "furnace.temperature").Quality.Code);
-        Assert.True(Assert.Single(samples, s => s.TagId == "furnace.internal_temperature").Quality.IsGood);
+        for (var i = 0; i < 3; i++)
+        {
+            var samples = await h.StepAsync(TimeSpan.FromMilliseconds(500), 2);
+            Assert.Equal(StatusCodes.BadSensorFailure, Assert.Single(samples, s => s.TagId == "furnace.temperature").Quality.Code);
+            Assert.True(Assert.Single(samples, s => s.TagId == "furnace.internal_temperature").Quality.IsGood);
+        }
+        Assert.Equal(1, h.Logger.Count(LogLevel.Warning)); // once for the episode, naming the quantity
+        Assert.Contains(h.Logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("temperature as BadSensorFailure", StringComparison.Ordinal));
         tc.Fault = 0;
-        samples = await h.StepAsync(TimeSpan.FromMilliseconds(500), 2);
-        Assert.All(samples, s => Assert.True(s.Quality.IsGood));
+        var good = await h.StepAsync(TimeSpan.FromMilliseconds(500), 2);
+        Assert.All(good, s => Assert.True(s.Quality.IsGood));
+        Assert.Contains(h.Logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("good again", StringComparison.Ordinal));
     }
 
     [Fact]
