@@ -39,6 +39,10 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int IoctlValue(int fd, nuint request, nuint argument);
 
+    /// <summary>fcntl with an int argument (F_GETFL/F_SETFL).</summary>
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial nint StrError(int errno);
 

@@ -136,8 +136,8 @@ internal sealed unsafe class LinuxGpioLineRequest : GpioLineRequest
         _fd = fd;
         Offset = offset;
         _name = name;
-        var flags = Fcntl(_fd.Value, F_GETFL, 0);
-        if (flags >= 0) Fcntl(_fd.Value, F_SETFL, flags | Libc.O_NONBLOCK);
+        var flags = Libc.Fcntl(_fd.Value, F_GETFL, 0);
+        if (flags >= 0) Libc.Fcntl(_fd.Value, F_SETFL, flags | Libc.O_NONBLOCK);
     }
 
     public override int Offset { get; }
@@ -183,9 +183,6 @@ internal sealed unsafe class LinuxGpioLineRequest : GpioLineRequest
         }
         return count;
     }
-
-    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static extern int Fcntl(int fd, int command, int argument);
 
     protected override void Dispose(bool disposing)
     {
