@@ -215,6 +215,21 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void SensorSectionBindsAndItsRulesAreReportedWithTheirPosition()
+    {
+        var yaml = ValidHead + "\nsources:\n  sensors:\n    devices:\n      - { name: cabinet, driver: bme280, bus: 1, address: \"0x76\", rate: 5s, tags: { temperature: cab.temp } }\n      - { name: kiln, driver: max9999, bus: 0, tags: { temperature: cab.temp } }\nsinks:\n  file: { path: out }\n";
+        var (_, errors, path) = Load(yaml);
+        var driver = Assert.Single(errors, e => e.Message.Contains("driver 'max9999' is unknown", StringComparison.Ordinal));
+        Assert.Equal((path, 5, 3), (driver.File, driver.Line, driver.Column));
+        Assert.Contains(errors, e => e.Message.Contains("tag 'cab.temp'", StringComparison.Ordinal) || e.Message.Contains("duplicate tag id 'cab.temp'", StringComparison.Ordinal));
+
+        var (config, ok, _) = Load(ValidHead + "\nsources:\n  sensors:\n    devices:\n      - { name: cabinet, driver: bme280, bus: 1, address: \"0x76\", rate: 5s, tags: { temperature: cab.temp } }\nsinks:\n  file: { path: out }\n");
+        Assert.Empty(ok);
+        var device = Assert.Single(config!.Sources.Sensors!.Devices);
+        Assert.Equal(("bme280", "0x76", TimeSpan.FromSeconds(5), "cab.temp"), (device.Driver, device.Address, device.Rate, device.Tags["temperature"]));
+    }
+
+    [Fact]
     public void NoSourcesAndNoSinksAreBothReported()
     {
         var (_, errors, path) = Load(ValidHead + "\nsinks:\n  file: { enabled: false }\n");

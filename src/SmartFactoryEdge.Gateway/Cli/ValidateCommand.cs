@@ -26,7 +26,7 @@ public static class ValidateCommand
                 Console.Error.WriteLine($"{errors.Count} problem(s) found.");
                 return ExitCodes.InvalidConfiguration;
             }
-            Console.WriteLine($"{file}: OK ({loaded!.Sources.Simulator.Count} simulated line(s), {loaded.Tags.Count} tag definition(s), {loaded.Assets.Count} asset(s))");
+            Console.WriteLine($"{file}: OK ({loaded!.Sources.Count} source(s), {loaded.Tags.Count} tag definition(s), {loaded.Assets.Count} asset(s))");
             return ExitCodes.Ok;
         });
         return command;

@@ -1,4 +1,5 @@
 using SmartFactoryEdge.Core.Tags;
+using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Gateway.Simulation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -136,6 +137,23 @@ public static class ConfigLoader
                     binder.Error(binder.Locate(r, "maxDuration"), $"{path}.randomAnomalies.maxDuration", $"must be at least minDuration ({r.MinDuration}), got {r.MaxDuration}");
             }
         }
+        if (config.Sources.Sensors is { } sensors && !binder.IsIncomplete(sensors))
+        {
+            var result = new SensorSourceOptionsValidator().Validate(null, sensors);
+            if (result.Failed)
+            {
+                foreach (var message in result.Failures)
+                    binder.Error(binder.Locate(config.Sources, "sensors"), "sources.sensors", message);
+            }
+            for (int d = 0; d < sensors.Devices.Count; d++)
+            {
+                foreach (var (quantity, tag) in sensors.Devices[d].Tags)
+                {
+                    if (!string.IsNullOrWhiteSpace(tag) && !sourceTags.Add(tag))
+                        binder.Error(binder.Locate(sensors.Devices[d], "tags"), $"sources.sensors.devices[{d}].tags.{quantity}", $"duplicate tag id '{tag}': another source already produces it");
+                }
+            }
+        }
         var known = new HashSet<string>(tagOrigins.Keys, StringComparer.Ordinal);
         known.UnionWith(sourceTags);
         for (int i = 0; i < config.Tags.Count; i++)
@@ -154,7 +172,7 @@ public static class ConfigLoader
                     binder.Error(binder.Locate(asset, "signals"), $"assets[{i}].signals[{j}]", $"'{asset.Signals[j]}' is not a configured tag{Suggest(asset.Signals[j], known)}");
             }
         }
-        if (config.Sources.Simulator.Count == 0)
+        if (config.Sources.Count == 0)
             binder.Error(binder.Locate(config, "sources"), "sources", "no source is configured; the gateway would collect nothing");
         if (config.Mqtt is not null && config.Gateway?.Id is not null && config.Gateway.Site is not null)
         {

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using SmartFactoryEdge.Core.Pipeline;
 using SmartFactoryEdge.Core.Tags;
+using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Gateway.Simulation;
 using SmartFactoryEdge.Gateway.Sinks;
 using SmartFactoryEdge.Mqtt.Telemetry;
@@ -105,6 +106,12 @@ public sealed record SourcesOptions
 {
     /// <summary>Simulated lines (process simulators with anomaly injection).</summary>
     public List<SimulatorOptions> Simulator { get; init; } = [];
+
+    /// <summary>Sensors wired to the board (I2C, SPI, 1-Wire, GPIO); see src/SmartFactoryEdge.Devices/README.md.</summary>
+    public SensorSourceOptions? Sensors { get; init; }
+
+    /// <summary>Every configured source section that will produce samples.</summary>
+    public int Count => Simulator.Count + (Sensors is { Enabled: true, Devices.Count: > 0 } ? 1 : 0);
 }
 
 public sealed record SinksOptions

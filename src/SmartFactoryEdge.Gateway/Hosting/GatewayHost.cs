@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SmartFactoryEdge.Core.Health;
 using SmartFactoryEdge.Core.Pipeline;
+using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Gateway.Configuration;
 using SmartFactoryEdge.Gateway.Simulation;
 using SmartFactoryEdge.Gateway.Sinks;
@@ -41,6 +42,11 @@ public static class GatewayHost
         UplinkRegistration.AddUplink(builder.Services, config);
         AddSinks(builder.Services, config);
         AddSimulators(builder.Services, config);
+        if (config.Sources.Sensors is { Enabled: true, Devices.Count: > 0 } sensors)
+        {
+            builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(sensors));
+            builder.Services.AddSensorSource();
+        }
         builder.Services.AddSingleton(sp => new SamplePipeline(config.Pipeline, sp.GetServices<ISampleSink>()));
         builder.Services.AddHostedService<GatewayWorker>();
         return builder.Build();
