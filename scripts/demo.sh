@@ -19,7 +19,18 @@ SFE=src/SmartFactoryEdge.Gateway/bin/Release/net10.0/sfe
 OUT=out/demo
 rm -rf "$OUT"
 "$SFE" validate --config config/demo.yaml
-echo "demo: running the simulated line (furnace, fermenter, pump) into $OUT/telemetry; Ctrl-C stops it cleanly"
+mkdir -p "$OUT"
+# the broker and a subscriber standing in for the center, both on 127.0.0.1 and gone when the demo ends
+mosquitto -c config/demo-mosquitto.conf < /dev/null > "$OUT/mosquitto.log" 2>&1 &
+BROKER=$!
+cleanup() { kill $SUB $BROKER 2>/dev/null || true; wait $SUB $BROKER 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 50); do
+  mosquitto_sub -h 127.0.0.1 -p 18883 -t '$SYS/broker/version' -C 1 -W 1 > /dev/null 2>&1 && break
+done
+mosquitto_sub -h 127.0.0.1 -p 18883 -V mqttv5 -q 1 -t 'sfe/v1/#' -v < /dev/null > "$OUT/mqtt.log" 2>&1 &
+SUB=$!
+echo "demo: the simulated line (furnace, fermenter, pump) -> gateway -> outbox -> MQTT 127.0.0.1:18883, and files in $OUT/telemetry; Ctrl-C stops it cleanly"
 if [ -n "$DURATION" ]; then
   "$SFE" run --config config/demo.yaml &
   PID=$!
@@ -32,7 +43,11 @@ if [ -n "$DURATION" ]; then
 else
   "$SFE" run --config config/demo.yaml || true
 fi
+sleep 1   # let the subscriber take the last messages before it is stopped
 samples=$(cat "$OUT"/telemetry/*.jsonl 2>/dev/null | wc -l)
 labels=$(($(wc -l < "$OUT/labels.csv") - 1))
+batches=$(grep -c '/telemetry ' "$OUT/mqtt.log" || true)
+over_mqtt=$(grep '/telemetry ' "$OUT/mqtt.log" | grep -o '"tag":' | wc -l)
 echo
-echo "demo summary: $samples samples written to $OUT/telemetry, $labels injected anomalies labelled in $OUT/labels.csv"
+echo "demo summary: $samples samples written to $OUT/telemetry; $over_mqtt samples in $batches telemetry batches received over MQTT"
+echo "              ($OUT/mqtt.log); $labels injected anomalies labelled in $OUT/labels.csv"
