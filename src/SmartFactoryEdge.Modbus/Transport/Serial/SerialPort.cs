@@ -152,13 +152,18 @@ public sealed class SerialPort : Stream
         base.Dispose(disposing);
     }
 
-    /// <summary>Reads what is there: the count, 0 at end of file (the device went away), -1 when nothing is waiting.</summary>
+    /// <summary>
+    /// Reads what is there, or returns -1 when nothing is waiting. With VMIN = VTIME = 0 a tty read returns 0 when
+    /// there is no data; a device that went away fails with EIO/ENODEV instead, which is thrown.
+    /// </summary>
     private unsafe int TryReadNow(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (buffer.IsEmpty) return 0;
         nint n;
         fixed (byte* p = buffer) n = Native.read(_fd, p, buffer.Length);
-        if (n >= 0) return (int)n;
+        if (n > 0) return (int)n;
+        if (n == 0) return -1;
         int errno = Marshal.GetLastPInvokeError();
         if (errno == Native.EAGAIN || errno == Native.EINTR) return -1;
         throw Error("read", Options.Device, errno);
