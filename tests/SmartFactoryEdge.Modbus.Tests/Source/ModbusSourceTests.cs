@@ -1,0 +1,178 @@
+using Microsoft.Extensions.Logging;
+using SmartFactoryEdge.Core.Health;
+using SmartFactoryEdge.Core.Quality;
+using SmartFactoryEdge.Core.Retry;
+using SmartFactoryEdge.Core.Samples;
+using SmartFactoryEdge.Modbus.RegisterMap;
+using SmartFactoryEdge.Modbus.Source;
+using SmartFactoryEdge.Modbus.Tests.Client;
+using SmartFactoryEdge.TestKit.Infrastructure;
+using SmartFactoryEdge.TestKit.Modbus;
+
+namespace SmartFactoryEdge.Modbus.Tests.Source;
+
+public class ModbusSourceTests(PymodbusTcpFixture fixture) : IClassFixture<PymodbusTcpFixture>
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(15);
+
+    private ModbusDeviceOptions Device(string name, params ModbusPointOptions[] points) => new()
+    {
+        Name = name,
+        Host = fixture.Server.Host,
+        Port = fixture.Server.Port,
+        PollGroups = [new ModbusPollGroupOptions { Name = "fast", Interval = TimeSpan.FromMilliseconds(100), Points = [.. points] }],
+    };
+
+    private static async Task RunUntilAsync(ModbusSource source, CollectingSampleWriter writer, Func<IReadOnlyCollection<Sample>, bool> condition)
+    {
+        using var cts = new CancellationTokenSource();
+        var run = source.RunAsync(writer, cts.Token);
+        try
+        {
+            await writer.WaitUntilAsync(condition, Guard);
+        }
+        finally
+        {
+            cts.Cancel();
+            await run.WaitAsync(Guard);
+        }
+    }
+
+    [Fact]
+    public async Task PollsTypedScaledPointsWithTheirUnits()
+    {
+        var device = Device("typed",
+            new() { TagId = "hr.const", Address = 10, Type = ModbusDataType.UInt16, Scale = 0.1, Offset = 1, Unit = "bar" },
+            new() { TagId = "hr.float.cdab", Address = 1000 + 16 * 5 + 4, Type = ModbusDataType.Float32, Order = WordOrder.CDAB, Unit = "°C" },
+            new() { TagId = "hr.int64.dcba", Address = 1000 + 16 * 4 + 12, Type = ModbusDataType.Int64, Order = WordOrder.DCBA },
+            new() { TagId = "ir.string", Area = ModbusArea.InputRegister, Address = 1200, Type = ModbusDataType.String, Length = 7 },
+            new() { TagId = "hr.bit13", Address = 1220, Type = ModbusDataType.Bool, Bit = 13 },
+            new() { TagId = "coil.12", Area = ModbusArea.Coil, Address = 12, Type = ModbusDataType.Bool },
+            new() { TagId = "di.105", Area = ModbusArea.DiscreteInput, Address = 105, Type = ModbusDataType.Bool });
+        var source = new ModbusSource(new ModbusSourceOptions { Devices = [device] });
+        var writer = new CollectingSampleWriter();
+        await RunUntilAsync(source, writer, s => s.Select(x => x.TagId).Distinct().Count() == 7);
+
+        Sample First(string tag) => writer.Samples.First(s => s.TagId == tag);
+        Assert.All(writer.Samples, s => Assert.True(s.Quality.IsGood, $"{s.TagId} {s.Quality}"));
+        Assert.Equal(101.0, First("hr.const").Value.AsDouble, 9);
+        Assert.Equal("bar", First("hr.const").Unit);
+        Assert.Equal((float)-273.15, First("hr.float.cdab").Value.AsDouble);
+        Assert.Equal("°C", First("hr.float.cdab").Unit);
+        Assert.Equal(-1234567890123456789, First("hr.int64.dcba").Value.AsInt64);
+        Assert.Equal("SFE-MODBUS-01", First("ir.string").Value.AsString);
+        Assert.True(First("hr.bit13").Value.AsBoolean);
+        Assert.True(First("coil.12").Value.AsBoolean);
+        Assert.True(First("di.105").Value.AsBoolean);
+        Assert.True(source.Statistics["typed"].Polls >= 4); // holding (3 reads with the default gap), input, coil, discrete input
+    }
+
+    [Fact]
+    public async Task ExceptionResponsesBecomeBadQualityAndAreLoggedOncePerEpisode()
+    {
+        var logs = new RecordingLoggerFactory();
+        var health = new HealthRegistry();
+        var device = Device("partly",
+            new() { TagId = "ok", Address = 11 },
+            new() { TagId = "missing", Address = 1295, Type = ModbusDataType.String, Length = 10 });
+        var source = new ModbusSource(new ModbusSourceOptions { Devices = [device] }, logs, health);
+        var writer = new CollectingSampleWriter();
+        await RunUntilAsync(source, writer, s => s.Count(x => x.TagId == "missing") >= 5 && s.Count(x => x.TagId == "ok") >= 5);
+
+        Assert.All(writer.Samples.Where(s => s.TagId == "missing"), s => Assert.Equal(StatusCodes.BadNodeIdUnknown, s.Quality.Code));
+        Assert.All(writer.Samples.Where(s => s.TagId == "ok"), s => Assert.Equal(1001, s.Value.AsInt64));
+        var warnings = logs.Entries.Where(e => e.Level == LogLevel.Warning).ToList();
+        var warning = Assert.Single(warnings);
+        Assert.Contains("IllegalDataAddress", warning.Message);
+        Assert.Contains("BadNodeIdUnknown", warning.Message);
+        Assert.Contains("1295", warning.Message);
+        Assert.Contains(health.Snapshot(), h => h.Endpoint == "modbus:partly" && h.State == EndpointHealthState.Stopped);
+    }
+
+    [Fact]
+    public async Task AnUnreachableDeviceGivesBadCommunicationErrorAndBacksOff()
+    {
+        var logs = new RecordingLoggerFactory();
+        var device = Device("gone", new ModbusPointOptions { TagId = "x", Address = 0 }) with
+        {
+            Port = FreePort.Next(),
+            Backoff = new RetryPolicyOptions { InitialDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMilliseconds(200), JitterFactor = 0 },
+        };
+        var source = new ModbusSource(new ModbusSourceOptions { Devices = [device] }, logs);
+        var writer = new CollectingSampleWriter();
+        await RunUntilAsync(source, writer, s => s.Count >= 4);
+
+        Assert.All(writer.Samples, s => Assert.Equal(StatusCodes.BadCommunicationError, s.Quality.Code));
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("unreachable"));
+        Assert.True(source.Statistics["gone"].SkippedForBackoff > 0, "the poll loop did not rest between attempts");
+    }
+
+    [Fact]
+    public async Task ADeadUnitOnTheSameConnectionDoesNotStallALiveOne()
+    {
+        await using var server = await PymodbusServer.StartTcpAsync(units: "1");
+        await SharedLineScenario.RunAsync(new ModbusDeviceOptions { Host = server.Host, Port = server.Port });
+    }
+
+    [Fact]
+    public void InvalidConfigurationIsRefusedWithWhereAndWhat()
+    {
+        var options = new ModbusSourceOptions
+        {
+            Devices =
+            [
+                new ModbusDeviceOptions { Name = "a", PollGroups = [new() { Points = [new() { TagId = "t", Area = ModbusArea.Coil, Type = ModbusDataType.Int32 }] }] },
+                new ModbusDeviceOptions { Name = "a", Transport = ModbusTransportKind.Rtu, UnitId = 0, PollGroups = [] },
+            ],
+        };
+        var error = Assert.Throws<ArgumentException>(() => new ModbusSource(options));
+        Assert.Contains("sources.modbus.devices[0] ('a').pollGroups[0] ('default'): point 't': Coil holds bits, so type must be Bool, not Int32", error.Message);
+        Assert.Contains("devices[1] ('a'): name 'a' is used twice", error.Message);
+        Assert.Contains("transport Rtu needs serial.device", error.Message);
+        Assert.Contains("unitId 0 must be 1..247", error.Message);
+        Assert.Contains("no pollGroups", error.Message);
+    }
+}
+
+/// <summary>
+/// Two units on one connection, polled every 100 ms: unit 1 answers, unit 3 never does. The live unit must keep at
+/// least 70% of its rate while the dead one times out and rests.
+/// </summary>
+internal static class SharedLineScenario
+{
+    public static async Task RunAsync(ModbusDeviceOptions connection)
+    {
+        var interval = TimeSpan.FromMilliseconds(100);
+        ModbusDeviceOptions Unit(string name, int unitId, string tag) => connection with
+        {
+            Name = name,
+            UnitId = unitId,
+            RequestTimeout = TimeSpan.FromMilliseconds(250),
+            Backoff = new RetryPolicyOptions { InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(2), JitterFactor = 0 },
+            PollGroups = [new ModbusPollGroupOptions { Interval = interval, Points = [new() { TagId = tag, Address = 10 }] }],
+        };
+        var logs = new RecordingLoggerFactory();
+        var source = new ModbusSource(new ModbusSourceOptions { Devices = [Unit("dead", 3, "dead.x"), Unit("live", 1, "live.x")] }, logs);
+        var writer = new CollectingSampleWriter();
+        using var cts = new CancellationTokenSource();
+        var run = source.RunAsync(writer, cts.Token);
+        const int wanted = 31;
+        try
+        {
+            await writer.WaitUntilAsync(s => s.Count(x => x.TagId == "live.x" && x.Quality.IsGood) >= wanted, TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            cts.Cancel();
+            await run.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        var live = writer.Samples.Where(s => s.TagId == "live.x" && s.Quality.IsGood).Take(wanted).Select(s => s.SourceTimestamp).ToArray();
+        var mean = (live[^1] - live[0]) / (wanted - 1);
+        Assert.True(mean <= interval / 0.7, $"the live unit slowed to one value per {mean.TotalMilliseconds:0} ms (nominal {interval.TotalMilliseconds:0} ms)");
+        var dead = writer.Samples.Where(s => s.TagId == "dead.x").ToArray();
+        Assert.NotEmpty(dead);
+        Assert.All(dead, s => Assert.Equal(StatusCodes.BadTimeout, s.Quality.Code));
+        Assert.InRange(dead.Length, 1, 6); // it rested between attempts instead of timing out every 100 ms
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.StartsWith("Device dead ", StringComparison.Ordinal));
+    }
+}
