@@ -46,9 +46,9 @@ public static class ModbusCommands
             return o;
         }
 
-        public ModbusClient CreateClient(ParseResult result, string target) => ModbusProbe.CreateClient(
+        public ModbusClient CreateClient(ParseResult result, string target, int inFlight = 1) => ModbusProbe.CreateClient(
             target,
-            new ModbusClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(Timeout))) },
+            new ModbusClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(Math.Max(1, result.GetValue(Timeout))), MaxRequestsInFlight = Math.Max(1, inFlight) },
             result.GetValue(RtuOverTcp),
             new SerialPortOptions { BaudRate = result.GetValue(Baud), Parity = result.GetValue(Parity), StopBits = result.GetValue(StopBits) });
     }
@@ -65,15 +65,26 @@ public static class ModbusCommands
         var order = new Option<WordOrder>("--order") { Description = "ABCD (big-endian), CDAB (word swap), BADC (byte swap), DCBA (little-endian)", DefaultValueFactory = _ => WordOrder.ABCD };
         var scale = new Option<double>("--scale") { Description = "Multiply the raw value", DefaultValueFactory = _ => 1.0 };
         var offset = new Option<double>("--offset") { Description = "Add after scaling", DefaultValueFactory = _ => 0.0 };
+        var duration = new Option<double>("--duration") { Description = "Repeat the read for this many seconds and print reads/s and values/s (a poll benchmark)" };
+        var inFlight = new Option<int>("--in-flight") { Description = "Requests at a time during --duration (Modbus TCP only)", DefaultValueFactory = _ => 1 };
         command.Arguments.Add(target);
-        foreach (var o in new Option[] { unit, fc, address, count, type, order, scale, offset }) command.Options.Add(o);
+        foreach (var o in new Option[] { unit, fc, address, count, type, order, scale, offset, duration, inFlight }) command.Options.Add(o);
         var connection = ConnectionOptions.AddTo(command, 1000);
         command.SetAction(async (result, cancellationToken) =>
         {
             var t = result.GetValue(target)!;
             try
             {
-                await using var client = connection.CreateClient(result, t);
+                await using var client = connection.CreateClient(result, t, result.GetValue(inFlight));
+                if (result.GetValue(duration) is > 0 and var seconds)
+                {
+                    int n = result.GetValue(count);
+                    var (reads, elapsed) = await ModbusProbe.PollAsync(client, checked((byte)result.GetValue(unit)), result.GetValue(fc), checked((ushort)result.GetValue(address)),
+                        n, TimeSpan.FromSeconds(seconds), result.GetValue(inFlight), cancellationToken).ConfigureAwait(false);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"reads {reads} values {reads * n} seconds {elapsed.TotalSeconds:0.000} reads/s {reads / elapsed.TotalSeconds:0} values/s {reads * n / elapsed.TotalSeconds:0}"));
+                    return 0;
+                }
                 var values = await ModbusProbe.ReadAsync(client, checked((byte)result.GetValue(unit)), result.GetValue(fc), checked((ushort)result.GetValue(address)),
                     result.GetValue(count), result.GetValue(type), result.GetValue(order), result.GetValue(scale), result.GetValue(offset), cancellationToken).ConfigureAwait(false);
                 foreach (var v in values)

@@ -123,6 +123,39 @@ public static class ModbusProbe
     }
 
     /// <summary>
+    /// Repeats one read for <paramref name="duration"/> with <paramref name="parallel"/> requests at a time, into
+    /// preallocated buffers, and returns how many reads completed and how long that took (the poll benchmark).
+    /// </summary>
+    public static async Task<(long Reads, TimeSpan Elapsed)> PollAsync(ModbusClient client, byte unit, int functionCode, ushort address, int count,
+        TimeSpan duration, int parallel, CancellationToken cancellationToken)
+    {
+        var area = AreaOf(functionCode);
+        var request = area switch
+        {
+            ModbusArea.Coil => ModbusRequest.ReadCoils(address, count),
+            ModbusArea.DiscreteInput => ModbusRequest.ReadDiscreteInputs(address, count),
+            ModbusArea.HoldingRegister => ModbusRequest.ReadHoldingRegisters(address, count),
+            _ => ModbusRequest.ReadInputRegisters(address, count),
+        };
+        await client.ExecuteAsync(unit, request, new ushort[count], new bool[count], cancellationToken).ConfigureAwait(false); // connect and warm up
+        long reads = 0;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long end = started + (long)(duration.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        async Task Worker()
+        {
+            var registers = new ushort[count];
+            var bits = new bool[count];
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < end)
+            {
+                await client.ExecuteAsync(unit, request, registers, bits, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref reads);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, parallel)).Select(_ => Worker())).ConfigureAwait(false);
+        return (reads, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>
     /// Asks each unit id for one item at <paramref name="address"/>; an exception response also proves that a unit is
     /// there. Units that stay silent for the client's request timeout are reported as not answering.
     /// </summary>

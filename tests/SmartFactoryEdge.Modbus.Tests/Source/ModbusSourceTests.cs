@@ -135,8 +135,9 @@ public class ModbusSourceTests(PymodbusTcpFixture fixture) : IClassFixture<Pymod
 }
 
 /// <summary>
-/// Two units on one connection, polled every 100 ms: unit 1 answers, unit 3 never does. The live unit must keep at
-/// least 70% of its rate while the dead one times out and rests.
+/// Two units on one connection, polled every 100 ms: unit 1 answers, unit 3 never does (250 ms timeout). The live
+/// unit must keep at least half its rate while the dead one times out and rests; without per-unit backoff the dead
+/// unit holds the line nearly all the time and the live one drops to one value per timeout (about 250 ms or worse).
 /// </summary>
 internal static class SharedLineScenario
 {
@@ -168,11 +169,11 @@ internal static class SharedLineScenario
         }
         var live = writer.Samples.Where(s => s.TagId == "live.x" && s.Quality.IsGood).Take(wanted).Select(s => s.SourceTimestamp).ToArray();
         var mean = (live[^1] - live[0]) / (wanted - 1);
-        Assert.True(mean <= interval / 0.7, $"the live unit slowed to one value per {mean.TotalMilliseconds:0} ms (nominal {interval.TotalMilliseconds:0} ms)");
+        Assert.True(mean <= interval / 0.5, $"the live unit slowed to one value per {mean.TotalMilliseconds:0} ms (nominal {interval.TotalMilliseconds:0} ms)");
         var dead = writer.Samples.Where(s => s.TagId == "dead.x").ToArray();
         Assert.NotEmpty(dead);
         Assert.All(dead, s => Assert.Equal(StatusCodes.BadTimeout, s.Quality.Code));
-        Assert.InRange(dead.Length, 1, 6); // it rested between attempts instead of timing out every 100 ms
+        Assert.InRange(dead.Length, 1, 8); // it rested between attempts instead of timing out back to back
         Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.StartsWith("Device dead ", StringComparison.Ordinal));
     }
 }
