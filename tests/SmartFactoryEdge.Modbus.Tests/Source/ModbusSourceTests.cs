@@ -93,10 +93,12 @@ public class ModbusSourceTests(PymodbusTcpFixture fixture) : IClassFixture<Pymod
     public async Task AnUnreachableDeviceGivesBadCommunicationErrorAndBacksOff()
     {
         var logs = new RecordingLoggerFactory();
+        var backoff = TimeSpan.FromMilliseconds(300);
         var device = Device("gone", new ModbusPointOptions { TagId = "x", Address = 0 }) with
         {
             Port = FreePort.Next(),
-            Backoff = new RetryPolicyOptions { InitialDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMilliseconds(200), JitterFactor = 0 },
+            Backoff = new RetryPolicyOptions { InitialDelay = backoff, MaxDelay = backoff, JitterFactor = 0 },
+            PollGroups = [new ModbusPollGroupOptions { Interval = TimeSpan.FromMilliseconds(50), Points = [new() { TagId = "x", Address = 0 }] }],
         };
         var source = new ModbusSource(new ModbusSourceOptions { Devices = [device] }, logs);
         var writer = new CollectingSampleWriter();
@@ -104,7 +106,10 @@ public class ModbusSourceTests(PymodbusTcpFixture fixture) : IClassFixture<Pymod
 
         Assert.All(writer.Samples, s => Assert.Equal(StatusCodes.BadCommunicationError, s.Quality.Code));
         Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("unreachable"));
-        Assert.True(source.Statistics["gone"].SkippedForBackoff > 0, "the poll loop did not rest between attempts");
+        // attempts are spaced by the backoff, not by the 50 ms poll interval
+        var times = writer.Samples.Take(4).Select(s => s.SourceTimestamp).ToArray();
+        for (int i = 1; i < times.Length; i++)
+            Assert.True(times[i] - times[i - 1] >= backoff * 0.9, $"attempt {i} came {(times[i] - times[i - 1]).TotalMilliseconds:0} ms after the previous one");
     }
 
     [Fact]
