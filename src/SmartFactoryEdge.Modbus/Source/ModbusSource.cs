@@ -219,9 +219,11 @@ public sealed class ModbusSource : ISampleSource
 
         if (unitFailure is not null)
         {
-            var policyDelay = unit.RecordFailure(_time, unitStatus, out bool newEpisode);
+            var policyDelay = unit.RecordFailure(_time, unitStatus, out bool newEpisode, out bool statusChanged);
             if (newEpisode)
                 ModbusSourceLog.UnitFaulted(_logger, device.Name, unit.Client.Endpoint, device.UnitId, unitStatus.Name, unitFailure.Message, policyDelay.TotalMilliseconds);
+            else if (statusChanged)
+                ModbusSourceLog.UnitStillFaulted(_logger, device.Name, unitStatus.Name, unitFailure.Message);
             _health?.Report(unit.Endpoint, EndpointHealthState.Faulted, $"{unitStatus.Name}: {unitFailure.Message}");
         }
         else
@@ -303,14 +305,15 @@ public sealed class ModbusSource : ISampleSource
             lock (_gate) _probing = false;
         }
 
-        public TimeSpan RecordFailure(TimeProvider time, StatusCode status, out bool newEpisode)
+        public TimeSpan RecordFailure(TimeProvider time, StatusCode status, out bool newEpisode, out bool statusChanged)
         {
             lock (_gate)
             {
                 long now = time.GetTimestamp();
-                if (_failures == 0) _episodeStart = now;
+                newEpisode = _failures == 0;
+                statusChanged = _fault != status;
+                if (newEpisode) _episodeStart = now;
                 _failures++;
-                newEpisode = _fault != status;
                 _fault = status;
                 var delay = _policy.GetNextDelay(_failures, time.GetElapsedTime(_episodeStart, now)) ?? Device.Backoff.MaxDelay;
                 BackoffUntil = now + (long)(delay.TotalSeconds * time.TimestampFrequency);
@@ -346,6 +349,9 @@ internal static partial class ModbusSourceLog
 
     [LoggerMessage(EventId = 7202, Level = LogLevel.Information, Message = "Device {Device} (unit {UnitId} at {Endpoint}) answers again after {Failures} failed polls ({Status}) over {Seconds:0.0} s")]
     public static partial void UnitRecovered(ILogger logger, string device, string endpoint, int unitId, string status, int failures, double seconds);
+
+    [LoggerMessage(EventId = 7205, Level = LogLevel.Debug, Message = "Device {Device} still unreachable, now {Status}: {Reason}")]
+    public static partial void UnitStillFaulted(ILogger logger, string device, string status, string reason);
 
     [LoggerMessage(EventId = 7203, Level = LogLevel.Warning, Message = "Device {Device} read {Read} fails with {Status}: {Reason}")]
     public static partial void BlockFaulted(ILogger logger, string device, string read, string status, string reason);

@@ -113,6 +113,54 @@ public class ModbusSourceTests(PymodbusTcpFixture fixture) : IClassFixture<Pymod
     }
 
     [Fact]
+    public async Task RecoversWhenTheServerComesBackWithoutARestart()
+    {
+        int port = FreePort.Next();
+        var logs = new RecordingLoggerFactory();
+        var health = new HealthRegistry();
+        var states = new List<EndpointHealthState>();
+        health.Changed += h => { lock (states) states.Add(h.State); };
+        var device = Device("flaky", new ModbusPointOptions { TagId = "flaky.x", Address = 12 }) with
+        {
+            Port = port,
+            RequestTimeout = TimeSpan.FromMilliseconds(500),
+            Backoff = new RetryPolicyOptions { InitialDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMilliseconds(300) },
+        };
+        var source = new ModbusSource(new ModbusSourceOptions { Devices = [device] }, logs, health);
+        var writer = new CollectingSampleWriter();
+        using var cts = new CancellationTokenSource();
+        var server = await PymodbusServer.StartTcpAsync(port: port);
+        var run = source.RunAsync(writer, cts.Token);
+        try
+        {
+            await writer.WaitUntilAsync(s => s.Any(x => x.Quality.IsGood), Guard);
+            server.Process.Signal(9);
+            await server.Process.WaitForExitAsync(Guard);
+            await server.DisposeAsync();
+            await writer.WaitUntilAsync(s => s.Any(x => x.Quality.IsBad), Guard);
+            int before = writer.Samples.Count;
+            await using var restarted = await PymodbusServer.StartTcpAsync(port: port);
+            await writer.WaitUntilAsync(s => s.Skip(before).Any(x => x.Quality.IsGood), Guard);
+        }
+        finally
+        {
+            cts.Cancel();
+            await run.WaitAsync(Guard);
+        }
+        var bad = writer.Samples.First(s => s.Quality.IsBad);
+        Assert.True(bad.Quality.Code is StatusCodes.BadCommunicationError or StatusCodes.BadTimeout, bad.Quality.Name);
+        Assert.Equal(1002, writer.Samples.Last(s => s.Quality.IsGood).Value.AsInt64);
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.StartsWith("Device flaky ", StringComparison.Ordinal));
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("answers again", StringComparison.Ordinal));
+        lock (states)
+        {
+            int faulted = states.IndexOf(EndpointHealthState.Faulted);
+            Assert.True(faulted > 0 && states.IndexOf(EndpointHealthState.Connected) < faulted && states.LastIndexOf(EndpointHealthState.Connected) > faulted,
+                string.Join(", ", states));
+        }
+    }
+
+    [Fact]
     public async Task ADeadUnitOnTheSameConnectionDoesNotStallALiveOne()
     {
         await using var server = await PymodbusServer.StartTcpAsync(units: "1");
