@@ -112,8 +112,9 @@ public static class ModbusCommands
         var address = new Option<int>("--address") { Description = "Address probed in a unit scan", DefaultValueFactory = _ => 0 };
         var addresses = new Option<string?>("--addresses") { Description = "Scan this address range (e.g. 0-9999) of each unit instead of probing unit ids" };
         var step = new Option<int>("--step") { Description = "Items per probe read in an address scan", DefaultValueFactory = _ => 100 };
+        var identify = new Option<bool>("--identify") { Description = "Also ask each unit that answers for its identification (FC 43/14: vendor, product code, revision)" };
         command.Arguments.Add(target);
-        foreach (var o in new Option[] { units, fc, address, addresses, step }) command.Options.Add(o);
+        foreach (var o in new Option[] { units, fc, address, addresses, step, identify }) command.Options.Add(o);
         var connection = ConnectionOptions.AddTo(command, 300);
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -143,6 +144,7 @@ public static class ModbusCommands
                         {
                             Console.WriteLine(outcome);
                             found++;
+                            if (result.GetValue(identify)) Console.WriteLine("  " + await IdentifyAsync(client, (byte)outcome.Unit, cancellationToken).ConfigureAwait(false));
                         }
                     }
                     Console.WriteLine($"{found} of {unitIds.Count} unit ids answered");
@@ -156,6 +158,23 @@ public static class ModbusCommands
             }
         });
         return command;
+    }
+
+    private static async Task<string> IdentifyAsync(ModbusClient client, byte unit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var id = await client.ReadDeviceIdentificationAsync(unit, 2, cancellationToken).ConfigureAwait(false);
+            return "identification: " + id;
+        }
+        catch (ModbusException ex)
+        {
+            return $"identification: not offered ({ModbusException.Describe(ex.Code)})";
+        }
+        catch (Exception ex) when (ex is PeerUnavailableException or ProtocolViolationException)
+        {
+            return "identification: " + ex.Message;
+        }
     }
 
     private static string Format(SampleValue value, ModbusDataType type) => value.Kind switch

@@ -112,6 +112,26 @@ public class ModbusClient : IAsyncDisposable
         ExecuteAsync(unitId, ModbusRequest.ReadWriteMultipleRegisters(readAddress, destination.Length, writeAddress, values), destination, default, cancellationToken);
 
     /// <summary>
+    /// FC 43 / MEI 14: reads the unit's identification objects (vendor, product code, revision, and more for the
+    /// regular and extended categories), following "more follows" until the device has sent them all.
+    /// </summary>
+    /// <exception cref="ModbusException">The unit does not support the function (often IllegalFunction).</exception>
+    public async Task<ModbusDeviceIdentification> ReadDeviceIdentificationAsync(byte unitId, byte readCode = 1, CancellationToken cancellationToken = default)
+    {
+        var objects = new SortedDictionary<int, string>();
+        byte objectId = 0, conformity = 0;
+        for (int round = 0; round < 64; round++)
+        {
+            var request = ModbusRequest.ReadDeviceIdentification(readCode, objectId);
+            var pending = await ExecuteCoreAsync(unitId, request, default, default, cancellationToken).ConfigureAwait(false);
+            ModbusPdu.ReadDeviceIdentification(pending.Pdu!, objects, out conformity, out bool more, out byte next);
+            if (!more || readCode == 4 || next <= objectId) break;
+            objectId = next;
+        }
+        return new ModbusDeviceIdentification(conformity, objects);
+    }
+
+    /// <summary>
     /// Sends <paramref name="request"/> to <paramref name="unitId"/> and waits for its answer, which is decoded into
     /// <paramref name="registers"/> (FC 3, 4, 23) or <paramref name="bits"/> (FC 1, 2).
     /// </summary>
@@ -119,7 +139,10 @@ public class ModbusClient : IAsyncDisposable
     /// <exception cref="ModbusTimeoutException">No answer within <see cref="ModbusClientOptions.RequestTimeout"/>.</exception>
     /// <exception cref="PeerUnavailableException">The connection could not be opened or was lost.</exception>
     /// <exception cref="ProtocolViolationException">The answer broke the protocol (bad frame, CRC, echo).</exception>
-    public async Task ExecuteAsync(byte unitId, ModbusRequest request, Memory<ushort> registers, Memory<bool> bits, CancellationToken cancellationToken = default)
+    public async Task ExecuteAsync(byte unitId, ModbusRequest request, Memory<ushort> registers, Memory<bool> bits, CancellationToken cancellationToken = default) =>
+        await ExecuteCoreAsync(unitId, request, registers, bits, cancellationToken).ConfigureAwait(false);
+
+    private async Task<Pending> ExecuteCoreAsync(byte unitId, ModbusRequest request, Memory<ushort> registers, Memory<bool> bits, CancellationToken cancellationToken)
     {
         if (request.ReadsRegisters && registers.Length < request.Quantity) throw new ArgumentException($"{request} needs room for {request.Quantity} registers.", nameof(registers));
         if (request.ReadsBits && bits.Length < request.Quantity) throw new ArgumentException($"{request} needs room for {request.Quantity} bits.", nameof(bits));
@@ -140,6 +163,7 @@ public class ModbusClient : IAsyncDisposable
                 try
                 {
                     await pending.Done.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+                    return pending;
                 }
                 catch (OperationCanceledException)
                 {
@@ -147,7 +171,7 @@ public class ModbusClient : IAsyncDisposable
                     {
                         // answered, failed or being decoded into the caller's buffer right now: take that outcome
                         await pending.Done.Task.ConfigureAwait(false);
-                        return;
+                        return pending;
                     }
                     cancellationToken.ThrowIfCancellationRequested();
                     ModbusClientLog.RequestTimedOut(_logger, unitId, request.Function, request.Address, Endpoint);
@@ -334,6 +358,7 @@ public class ModbusClient : IAsyncDisposable
             case ResponseCheck.Ok:
                 if (request.ReadsRegisters) ModbusPdu.ReadRegisters(pdu, pending.Registers.Span);
                 else if (request.ReadsBits) ModbusPdu.ReadBits(pdu, pending.Bits.Span[..request.Quantity]);
+                else if (request.Function == ModbusFunctionCode.EncapsulatedInterfaceTransport) pending.Pdu = pdu.ToArray();
                 pending.Done.TrySetResult();
                 break;
             case ResponseCheck.Exception:
@@ -354,6 +379,9 @@ public class ModbusClient : IAsyncDisposable
         public Memory<ushort> Registers { get; } = registers;
         public Memory<bool> Bits { get; } = bits;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The answer's PDU, kept only for variable-length answers (device identification).</summary>
+        public byte[]? Pdu { get; set; }
     }
 
     /// <summary>One open stream and its receive loop (a PipeReader over the stream).</summary>

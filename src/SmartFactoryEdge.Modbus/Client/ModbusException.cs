@@ -51,3 +51,28 @@ public sealed class ModbusTimeoutException : PeerUnavailableException
 
     public string Endpoint { get; }
 }
+
+/// <summary>What a unit says about itself (FC 43 / MEI 14, Modbus Application Protocol 1.1b3, section 6.21).</summary>
+public sealed record ModbusDeviceIdentification(byte Conformity, IReadOnlyDictionary<int, string> Objects)
+{
+    public string? VendorName => Objects.GetValueOrDefault(0);
+    public string? ProductCode => Objects.GetValueOrDefault(1);
+    public string? Revision => Objects.GetValueOrDefault(2);
+    public string? VendorUrl => Objects.GetValueOrDefault(3);
+    public string? ProductName => Objects.GetValueOrDefault(4);
+    public string? ModelName => Objects.GetValueOrDefault(5);
+
+    public override string ToString() => string.Join(", ", Objects.Select(o => $"{Name(o.Key)}={o.Value}"));
+
+    private static string Name(int id) => id switch
+    {
+        0 => "VendorName",
+        1 => "ProductCode",
+        2 => "MajorMinorRevision",
+        3 => "VendorUrl",
+        4 => "ProductName",
+        5 => "ModelName",
+        6 => "UserApplicationName",
+        _ => $"object{id}",
+    };
+}

@@ -12,6 +12,9 @@ public enum ModbusFunctionCode : byte
     WriteMultipleCoils = 0x0F,
     WriteMultipleRegisters = 0x10,
     ReadWriteMultipleRegisters = 0x17,
+
+    /// <summary>FC 43; this client uses MEI type 14, Read Device Identification (section 6.21).</summary>
+    EncapsulatedInterfaceTransport = 0x2B,
 }
 
 /// <summary>Exception codes a server answers with (Modbus Application Protocol 1.1b3, section 7).</summary>

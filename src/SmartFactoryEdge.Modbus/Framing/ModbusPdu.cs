@@ -44,8 +44,47 @@ public static class ModbusPdu
             case ModbusFunctionCode.WriteMultipleCoils:
             case ModbusFunctionCode.WriteMultipleRegisters:
                 return 5;
+            case ModbusFunctionCode.EncapsulatedInterfaceTransport:
+                return DeviceIdentificationLength(head);
             default:
                 return -1;
+        }
+    }
+
+    /// <summary>Walks the objects of a Read Device Identification response: its length, 0 if more bytes are needed, -1 if malformed.</summary>
+    private static int DeviceIdentificationLength(ReadOnlySpan<byte> pdu)
+    {
+        // 2B 0E code conformity more next count, then count x (id, length, value)
+        if (pdu.Length < 2) return 0;
+        if (pdu[1] != ModbusRequest.ReadDeviceIdentificationMeiType) return -1;
+        if (pdu.Length < 7) return 0;
+        int objects = pdu[6];
+        int at = 7;
+        for (int i = 0; i < objects; i++)
+        {
+            if (at + 2 > MaxPduLength) return -1;
+            if (pdu.Length < at + 2) return 0;
+            at += 2 + pdu[at + 1];
+            if (at > MaxPduLength) return -1;
+        }
+        return at;
+    }
+
+    /// <summary>
+    /// Reads the objects of a checked Read Device Identification response into <paramref name="objects"/> (id → ASCII
+    /// text) and says whether more follow and from which object id.
+    /// </summary>
+    public static void ReadDeviceIdentification(ReadOnlySpan<byte> pdu, IDictionary<int, string> objects, out byte conformity, out bool moreFollows, out byte nextObjectId)
+    {
+        conformity = pdu[3];
+        moreFollows = pdu[4] == 0xFF;
+        nextObjectId = pdu[5];
+        int at = 7;
+        for (int i = 0; i < pdu[6]; i++)
+        {
+            int id = pdu[at], length = pdu[at + 1];
+            objects[id] = System.Text.Encoding.ASCII.GetString(pdu.Slice(at + 2, length));
+            at += 2 + length;
         }
     }
 
@@ -75,6 +114,16 @@ public static class ModbusPdu
         {
             error = $"function 0x{fc:X2} answered a request with function 0x{expected:X2}";
             return ResponseCheck.Mismatch;
+        }
+        if (request.Function == ModbusFunctionCode.EncapsulatedInterfaceTransport)
+        {
+            int length = DeviceIdentificationLength(pdu);
+            if (length != pdu.Length || pdu[2] != request.Value)
+            {
+                error = $"device identification of {pdu.Length} bytes (objects span {length}), read code {(pdu.Length > 2 ? pdu[2] : -1)} for {request.Value}";
+                return ResponseCheck.Mismatch;
+            }
+            return ResponseCheck.Ok;
         }
         if (request.ReadsBits || request.ReadsRegisters)
         {

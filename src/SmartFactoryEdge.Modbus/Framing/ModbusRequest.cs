@@ -97,20 +97,26 @@ public readonly struct ModbusRequest
         return new(ModbusFunctionCode.ReadWriteMultipleRegisters, readAddress, (ushort)readCount, registers: values, writeAddress: writeAddress);
     }
 
+    /// <summary>MEI type of Read Device Identification inside FC 43.</summary>
+    public const byte ReadDeviceIdentificationMeiType = 0x0E;
+
+    /// <summary>
+    /// FC 43 / MEI 14: asks for the identification objects from <paramref name="objectId"/> on; <paramref name="readCode"/>
+    /// 1 = basic (vendor, product code, revision), 2 = regular, 3 = extended, 4 = one specific object.
+    /// </summary>
+    public static ModbusRequest ReadDeviceIdentification(byte readCode = 1, byte objectId = 0)
+    {
+        if (readCode is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(readCode), readCode, "Read device ID code is 1..4.");
+        return new(ModbusFunctionCode.EncapsulatedInterfaceTransport, objectId, 0, readCode);
+    }
+
     /// <summary>Bytes the request PDU takes (function code included).</summary>
     public int PduLength => Function switch
     {
         ModbusFunctionCode.WriteMultipleCoils => 6 + (Quantity + 7) / 8,
         ModbusFunctionCode.WriteMultipleRegisters => 6 + 2 * Quantity,
         ModbusFunctionCode.ReadWriteMultipleRegisters => 10 + 2 * Registers.Length,
-        _ => 5,
-    };
-
-    /// <summary>Bytes a normal (non-exception) response PDU takes.</summary>
-    public int ResponsePduLength => Function switch
-    {
-        ModbusFunctionCode.ReadCoils or ModbusFunctionCode.ReadDiscreteInputs => 2 + (Quantity + 7) / 8,
-        ModbusFunctionCode.ReadHoldingRegisters or ModbusFunctionCode.ReadInputRegisters or ModbusFunctionCode.ReadWriteMultipleRegisters => 2 + 2 * Quantity,
+        ModbusFunctionCode.EncapsulatedInterfaceTransport => 4,
         _ => 5,
     };
 
@@ -120,6 +126,13 @@ public readonly struct ModbusRequest
         int length = PduLength;
         if (destination.Length < length) throw new ArgumentException($"The PDU needs {length} bytes, the buffer has {destination.Length}.", nameof(destination));
         destination[0] = (byte)Function;
+        if (Function == ModbusFunctionCode.EncapsulatedInterfaceTransport)
+        {
+            destination[1] = ReadDeviceIdentificationMeiType;
+            destination[2] = (byte)Value;
+            destination[3] = (byte)Address;
+            return length;
+        }
         BinaryPrimitives.WriteUInt16BigEndian(destination[1..], Address);
         switch (Function)
         {
@@ -167,6 +180,7 @@ public readonly struct ModbusRequest
     public override string ToString() => Function switch
     {
         ModbusFunctionCode.WriteSingleCoil or ModbusFunctionCode.WriteSingleRegister => $"{Function} address {Address} value 0x{Value:X4}",
+        ModbusFunctionCode.EncapsulatedInterfaceTransport => $"ReadDeviceIdentification code {Value} from object {Address}",
         ModbusFunctionCode.ReadWriteMultipleRegisters => $"{Function} read address {Address} count {Quantity}, write address {WriteAddress} count {Registers.Length}",
         _ => $"{Function} address {Address} count {Quantity}",
     };

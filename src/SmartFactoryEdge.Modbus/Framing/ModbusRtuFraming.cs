@@ -67,6 +67,7 @@ public static class ModbusRtuFraming
         {
             error = adu[1] is 0x01 or 0x02 or 0x03 or 0x04 or 0x17
                 ? $"byte count {adu[2]} at offset 2 (unit {adu[0]}, function 0x{adu[1]:X2}) is out of range"
+                : adu[1] == 0x2B ? $"device identification at offset 1 (unit {adu[0]}) is malformed or longer than 253 bytes"
                 : $"function code 0x{adu[1]:X2} at offset 1 (unit {adu[0]}) is not a response this client expects";
             consumed = examined = buffer.GetPosition(1);
             return FrameParseStatus.Invalid;

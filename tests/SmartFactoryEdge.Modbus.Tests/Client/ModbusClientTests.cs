@@ -94,6 +94,17 @@ public class ModbusClientTests(PymodbusTcpFixture fixture) : IClassFixture<Pymod
     }
 
     [Fact]
+    public async Task ReadsTheDeviceIdentification()
+    {
+        await using var client = NewClient();
+        var id = await client.ReadDeviceIdentificationAsync(1, readCode: 2).WaitAsync(Guard);
+        Assert.Equal("SmartFactoryEdge", id.VendorName);
+        Assert.Equal("SFE-SIM", id.ProductCode);
+        Assert.Equal("1.0", id.Revision);
+        Assert.Equal("Simulated line", id.ProductName);
+    }
+
+    [Fact]
     public async Task ManyRequestsInFlightAreMatchedByTransactionId()
     {
         await using var client = NewClient(new ModbusClientOptions { MaxRequestsInFlight = 8 });

@@ -61,6 +61,9 @@ public class ModbusRtuClientTests(PymodbusRtuFixture fixture) : IClassFixture<Py
         var back = new bool[4];
         await client.ReadCoilsAsync(1, 50, back).WaitAsync(Guard);
         Assert.Equal([true, false, true, true], back);
+
+        var id = await client.ReadDeviceIdentificationAsync(2).WaitAsync(Guard);  // FC 43 / 14
+        Assert.Equal("SFE-SIM", id.ProductCode);
     }
 
     [Fact]

@@ -6,6 +6,15 @@ namespace SmartFactoryEdge.Modbus.Tests.Framing;
 
 public class ModbusRtuFramingTests
 {
+    /// <summary>Modbus Application Protocol 1.1b3, 6.21: the basic identification of a device, three objects in one answer.</summary>
+    internal static readonly byte[] DeviceIdentificationExample =
+    [
+        0x2B, 0x0E, 0x01, 0x01, 0x00, 0x00, 0x03,
+        0x00, 0x16, .. "Company identification"u8,
+        0x01, 0x0D, .. "Product code "u8, // 13 bytes, as the example's length says
+        0x02, 0x05, .. "V2.11"u8,
+    ];
+
     private static readonly byte[][] Frames =
     [
         Rtu(1, RegistersPdu(3, 0x1234, 0xABCD, 0x0000)),
@@ -17,7 +26,9 @@ public class ModbusRtuFramingTests
         Rtu(5, 0x10, 0x00, 0x01, 0x00, 0x02),
         Rtu(6, RegistersPdu(0x17, 0x00FE, 0x0ACD, 0x0001, 0x0003, 0x000D, 0x00FF)),
         Rtu(1, RegistersPdu(4, new ushort[125])),
+        Rtu(1, DeviceIdentificationExample),
     ];
+
 
     public static TheoryData<byte[]> Responses() => new(Frames);
 
@@ -78,6 +89,24 @@ public class ModbusRtuFramingTests
     }
 
     [Fact]
+    public void ParsesTheDeviceIdentificationExample()
+    {
+        var adu = Rtu(1, DeviceIdentificationExample);
+        Assert.Equal(FrameParseStatus.Frame, ModbusRtuFraming.TryParseResponse(new ReadOnlySequence<byte>(adu), out var frame, out _, out _, out _));
+        var pdu = frame.Pdu.ToArray();
+        Assert.Equal(ResponseCheck.Ok, ModbusPdu.Check(ModbusRequest.ReadDeviceIdentification(), pdu, out _, out _));
+        var objects = new Dictionary<int, string>();
+        ModbusPdu.ReadDeviceIdentification(pdu, objects, out var conformity, out var more, out _);
+        Assert.Equal(1, conformity);
+        Assert.False(more);
+        Assert.Equal("Company identification", objects[0]);
+        Assert.Equal("V2.11", objects[2]);
+        // an object list that runs past its frame is a mismatch, not a crash
+        Assert.Equal(ResponseCheck.Mismatch, ModbusPdu.Check(ModbusRequest.ReadDeviceIdentification(), pdu[..^2], out _, out _));
+        Assert.Equal(ResponseCheck.Mismatch, ModbusPdu.Check(ModbusRequest.ReadDeviceIdentification(2), pdu, out _, out _));
+    }
+
+    [Fact]
     public void WrongCrcIsInvalidAndSaysWhere()
     {
         var adu = Rtu(1, RegistersPdu(3, 7));
@@ -90,7 +119,8 @@ public class ModbusRtuFramingTests
     }
 
     [Theory]
-    [InlineData(new byte[] { 1, 0x2B, 0, 0, 0 }, "function code 0x2B at offset 1")]
+    [InlineData(new byte[] { 1, 0x2C, 0, 0, 0 }, "function code 0x2C at offset 1")]
+    [InlineData(new byte[] { 1, 0x2B, 0x0D, 0, 0 }, "device identification at offset 1")]
     [InlineData(new byte[] { 1, 0x03, 0, 0, 0 }, "byte count 0 at offset 2")]
     [InlineData(new byte[] { 1, 0x03, 251, 0, 0 }, "byte count 251 at offset 2")]
     [InlineData(new byte[] { 1, 0x80, 0, 0, 0 }, "function code 0x80 at offset 1")]

@@ -27,6 +27,8 @@ Register map (protocol addresses, zero-based):
   Coils (FC1/5/15), 2200: 0 toggles every second, 1 running, 10-19 1,0,1,0..., 32-63 writable,
         100-2099 pattern (address % 3 == 0).
   Discrete inputs (FC2), 2200: 0 toggles, 1 alarm, 100-2099 pattern (address % 5 == 0).
+  Device identification (FC43/14): VendorName SmartFactoryEdge, ProductCode SFE-SIM, MajorMinorRevision 1.0,
+        ProductName Simulated line, ModelName modbus_server.py.
 """
 import argparse
 import asyncio
@@ -38,6 +40,7 @@ import struct
 
 from pymodbus.datastore import (ModbusSequentialDataBlock, ModbusServerContext,
                                 ModbusSlaveContext)
+from pymodbus.device import ModbusDeviceIdentification
 from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
 from pymodbus.transaction import ModbusRtuFramer, ModbusSocketFramer
 
@@ -138,16 +141,19 @@ async def main():
         context = ModbusServerContext(slaves=one, single=True)
         slave_list = [one]
 
+    identity = ModbusDeviceIdentification(info_name={
+        "VendorName": "SmartFactoryEdge", "ProductCode": "SFE-SIM", "MajorMinorRevision": "1.0",
+        "ProductName": "Simulated line", "ModelName": "modbus_server.py"})
     if args.serial:
         server = ModbusSerialServer(context, framer=ModbusRtuFramer, port=args.serial, baudrate=args.baud,
-                                    ignore_missing_slaves=True)
+                                    ignore_missing_slaves=True, identity=identity)
         await server.start()
         serve = asyncio.create_task(server.serve_forever())
         print(f"READY {args.serial}", flush=True)
     else:
         framer = ModbusRtuFramer if args.framer == "rtu" else ModbusSocketFramer
-        server = ModbusTcpServer(context, framer=framer, address=(HOST, args.port), allow_reuse_address=True,
-                                 ignore_missing_slaves=True)
+        server = ModbusTcpServer(context, framer=framer, identity=identity, address=(HOST, args.port),
+                                 allow_reuse_address=True, ignore_missing_slaves=True)
         serve = asyncio.create_task(server.serve_forever())
         await server.serving
         port = server.server.sockets[0].getsockname()[1]
