@@ -13,6 +13,27 @@ public class ModbusClientMalformedFrameTests
 
     private static byte[] TcpAnswer(byte[] request, params ushort[] registers) => Tcp((ushort)(request[0] << 8 | request[1]), request[6], RegistersPdu(3, registers));
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnswersTricklingInByteByByteAreReassembled(bool rtu)
+    {
+        await using var peer = new ScriptedModbusPeer((request, i) =>
+        {
+            var answer = rtu ? Rtu(request[0], RegistersPdu(3, 0x0102, 0x0304)) : TcpAnswer(request, 0x0102, 0x0304);
+            return answer.Select(b => new Reply([b]));
+        });
+        await using ModbusClient client = rtu
+            ? new ModbusRtuOverTcpClient("127.0.0.1", peer.Port, new ModbusClientOptions { RtuFrameGapTimeout = TimeSpan.FromSeconds(1) })
+            : new ModbusTcpClient("127.0.0.1", peer.Port);
+        for (int i = 0; i < 5; i++)
+        {
+            var r = new ushort[2];
+            await client.ReadHoldingRegistersAsync(1, 0, r).WaitAsync(Guard);
+            Assert.Equal([0x0102, 0x0304], r);
+        }
+    }
+
     [Fact]
     public async Task AWrongCrcFailsTheRequestAndTheLineRecovers()
     {

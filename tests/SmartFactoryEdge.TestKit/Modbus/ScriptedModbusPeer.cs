@@ -42,6 +42,7 @@ public sealed class ScriptedModbusPeer : IAsyncDisposable
             while (!_cts.IsCancellationRequested)
             {
                 var socket = await _listener.AcceptSocketAsync(_cts.Token).ConfigureAwait(false);
+                socket.NoDelay = true; // scripted byte-by-byte replies leave as separate segments
                 Interlocked.Increment(ref _connections);
                 _ = ServeAsync(socket);
             }
