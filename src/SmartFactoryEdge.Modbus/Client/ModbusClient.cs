@@ -509,13 +509,14 @@ public class ModbusClient : IAsyncDisposable
             catch (OperationCanceledException) when (_fault is not null)
             {
             }
-            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-            {
-                error = client.Translate(ex, "receive from");
-            }
             catch (ProtocolViolationException ex)
             {
                 error = ex;
+            }
+            catch (Exception ex)
+            {
+                // socket, I/O and anything unexpected: the loop must end observed, never as an unobserved fault
+                error = client.Translate(ex, "receive from");
             }
             finally
             {
