@@ -131,6 +131,7 @@ public class ModbusSourceTests(PymodbusTcpFixture fixture) : IClassFixture<Pymod
         using var cts = new CancellationTokenSource();
         var server = await PymodbusServer.StartTcpAsync(port: port);
         var run = source.RunAsync(writer, cts.Token);
+        PymodbusServer? restarted = null;
         try
         {
             await writer.WaitUntilAsync(s => s.Any(x => x.Quality.IsGood), Guard);
@@ -139,13 +140,15 @@ public class ModbusSourceTests(PymodbusTcpFixture fixture) : IClassFixture<Pymod
             await server.DisposeAsync();
             await writer.WaitUntilAsync(s => s.Any(x => x.Quality.IsBad), Guard);
             int before = writer.Samples.Count;
-            await using var restarted = await PymodbusServer.StartTcpAsync(port: port);
+            restarted = await PymodbusServer.StartTcpAsync(port: port);
             await writer.WaitUntilAsync(s => s.Skip(before).Any(x => x.Quality.IsGood), Guard);
         }
         finally
         {
+            // stop the source before the server, or the server's exit would start a second fault episode
             cts.Cancel();
             await run.WaitAsync(Guard);
+            if (restarted is not null) await restarted.DisposeAsync();
         }
         var bad = writer.Samples.First(s => s.Quality.IsBad);
         Assert.True(bad.Quality.Code is StatusCodes.BadCommunicationError or StatusCodes.BadTimeout, bad.Quality.Name);
