@@ -68,6 +68,29 @@ public class ModbusSourceTests(PymodbusTcpFixture fixture) : IClassFixture<Pymod
     }
 
     [Fact]
+    public async Task PollGroupsKeepTheirOwnRates()
+    {
+        var device = Device("rates") with
+        {
+            PollGroups =
+            [
+                new ModbusPollGroupOptions { Name = "fast", Interval = TimeSpan.FromMilliseconds(50), Points = [new() { TagId = "rates.fast", Address = 10 }] },
+                new ModbusPollGroupOptions { Name = "slow", Interval = TimeSpan.FromMilliseconds(500), Points = [new() { TagId = "rates.slow", Address = 11 }] },
+            ],
+        };
+        var source = new ModbusSource(new ModbusSourceOptions { Devices = [device] });
+        var writer = new CollectingSampleWriter();
+        await RunUntilAsync(source, writer, s => s.Count(x => x.TagId == "rates.slow") >= 4);
+        TimeSpan Mean(string tag)
+        {
+            var t = writer.Samples.Where(s => s.TagId == tag).Select(s => s.SourceTimestamp).ToArray();
+            return (t[^1] - t[0]) / (t.Length - 1);
+        }
+        Assert.InRange(Mean("rates.slow").TotalMilliseconds, 400, 700);
+        Assert.InRange(Mean("rates.fast").TotalMilliseconds, 40, 125);
+    }
+
+    [Fact]
     public async Task ExceptionResponsesBecomeBadQualityAndAreLoggedOncePerEpisode()
     {
         var logs = new RecordingLoggerFactory();
