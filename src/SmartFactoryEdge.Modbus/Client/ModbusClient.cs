@@ -350,8 +350,8 @@ public class ModbusClient : IAsyncDisposable
         var request = pending.Request;
         if (unitId != pending.UnitId)
         {
-            pending.Done.TrySetException(new ProtocolViolationException($"{Endpoint} answered transaction {key} for unit {pending.UnitId} from unit {unitId}."));
-            return;
+            // the transaction id matched: some TCP devices answer with unit 0 or 255 whatever they were asked, so accept it
+            ModbusClientLog.UnitIdNotEchoed(_logger, key, pending.UnitId, unitId, Endpoint);
         }
         switch (ModbusPdu.Check(request, pdu, out var code, out var error))
         {
@@ -561,6 +561,9 @@ internal static partial class ModbusClientLog
 
     [LoggerMessage(EventId = 7104, Level = LogLevel.Debug, Message = "Bad RTU frame from {Endpoint}: {Error}")]
     public static partial void BadFrame(ILogger logger, string error, string endpoint);
+
+    [LoggerMessage(EventId = 7106, Level = LogLevel.Debug, Message = "Transaction {TransactionId} to unit {Asked} was answered by unit {Answered} on {Endpoint}; accepted")]
+    public static partial void UnitIdNotEchoed(ILogger logger, ushort transactionId, byte asked, byte answered, string endpoint);
 
     [LoggerMessage(EventId = 7105, Level = LogLevel.Debug, Message = "Dropped a {Length}-byte fragment after line silence on {Endpoint}")]
     public static partial void FragmentDropped(ILogger logger, long length, string endpoint);

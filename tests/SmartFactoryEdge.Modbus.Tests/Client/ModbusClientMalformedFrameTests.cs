@@ -104,6 +104,17 @@ public class ModbusClientMalformedFrameTests
     }
 
     [Fact]
+    public async Task ATcpDeviceThatDoesNotEchoTheUnitIdIsStillUnderstood()
+    {
+        // the specification asks servers to echo the unit id; some gateways answer with 255 whatever they were asked
+        await using var peer = new ScriptedModbusPeer((request, i) => [new Reply(Tcp((ushort)(request[0] << 8 | request[1]), 255, RegistersPdu(3, 77)))]);
+        await using var client = new ModbusTcpClient("127.0.0.1", peer.Port);
+        var r = new ushort[1];
+        await client.ReadHoldingRegistersAsync(1, 0, r).WaitAsync(Guard);
+        Assert.Equal(77, r[0]);
+    }
+
+    [Fact]
     public async Task WrongByteCountsAndWrongFunctionsAreProtocolViolations()
     {
         await using var peer = new ScriptedModbusPeer((request, i) => i switch
