@@ -406,7 +406,7 @@ public class ModbusClient : IAsyncDisposable
 
         public bool Faulted => _fault is not null;
 
-        public void Start() => _loop = ReceiveLoopAsync();
+        public void Start() => _loop = Task.Run(ReceiveLoopAsync);
 
         public void Fault(Exception error)
         {
@@ -425,7 +425,6 @@ public class ModbusClient : IAsyncDisposable
 
         private async Task ReceiveLoopAsync()
         {
-            await Task.Yield();
             var client = _client;
             var reader = Reader;
             Exception? error = null;

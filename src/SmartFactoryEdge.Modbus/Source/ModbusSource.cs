@@ -93,7 +93,7 @@ public sealed class ModbusSource : ISampleSource
                 {
                     var blocks = ReadPlanner.Plan(group.Points, plan).Select(b => new BlockState(b)).ToArray();
                     ModbusSourceLog.Planned(_logger, device.Name, group.Name, group.Points.Count, blocks.Length, group.Interval.TotalMilliseconds);
-                    loops.Add(PollLoopAsync(unit, group, blocks, writer, cancellationToken));
+                    loops.Add(Task.Run(() => PollLoopAsync(unit, group, blocks, writer, cancellationToken), CancellationToken.None));
                 }
             }
             await Task.WhenAll(loops).ConfigureAwait(false);
@@ -119,7 +119,6 @@ public sealed class ModbusSource : ISampleSource
 
     private async Task PollLoopAsync(UnitState unit, ModbusPollGroupOptions group, BlockState[] blocks, ISampleWriter writer, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         var interval = group.Interval;
         long next = _time.GetTimestamp();
         try
