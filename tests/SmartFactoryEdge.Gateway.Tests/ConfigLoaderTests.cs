@@ -230,6 +230,27 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void EveryModbusTemplateValidatesInsideAGatewayConfig()
+    {
+        var templates = Directory.GetFiles(System.IO.Path.Combine(RepoPaths.Root, "config", "templates", "modbus"), "*.yaml");
+        Assert.NotEmpty(templates);
+        foreach (var template in templates)
+        {
+            var (config, errors, _) = Load("gateway: { id: g1, site: s1 }\nsinks:\n  file: { path: out }\n" + File.ReadAllText(template));
+            Assert.True(errors.Count == 0, $"{System.IO.Path.GetFileName(template)}:\n{string.Join("\n", errors)}");
+            Assert.NotEmpty(config!.Sources.Modbus!.Devices[0].PollGroups[0].Points);
+        }
+    }
+
+    [Fact]
+    public void ModbusPointsWithTheSameTagAsTheSimulatorAreReported()
+    {
+        var yaml = ValidHead + "\nsources:\n  simulator:\n    - name: l1\n      machines: [{ kind: pump, asset: p1 }]\n  modbus:\n    devices:\n      - name: m1\n        host: 127.0.0.1\n        unitId: 1\n        pollGroups:\n          - name: g\n            interval: 1s\n            points:\n              - { tagId: p1.flow, address: 0, type: Float32 }\nsinks:\n  file: { path: out }\n";
+        var (_, errors, path) = Load(yaml);
+        AssertError(errors, path, 17, 26, "sources.modbus.devices[0].pollGroups[0].points[0].tagId", "duplicate tag id 'p1.flow'");
+    }
+
+    [Fact]
     public void NoSourcesAndNoSinksAreBothReported()
     {
         var (_, errors, path) = Load(ValidHead + "\nsinks:\n  file: { enabled: false }\n");

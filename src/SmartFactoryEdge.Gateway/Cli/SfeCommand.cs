@@ -12,6 +12,7 @@ public static class SfeCommand
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(MqttCommands.Create());
         root.Subcommands.Add(DevicesCommands.Create());
+        root.Subcommands.Add(ModbusCommands.Create());
         return root;
     }
 

@@ -1,5 +1,6 @@
 using SmartFactoryEdge.Core.Tags;
 using SmartFactoryEdge.Devices.SensorSource;
+using SmartFactoryEdge.Modbus.Source;
 using SmartFactoryEdge.Gateway.Simulation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -151,6 +152,24 @@ public static class ConfigLoader
                 {
                     if (!string.IsNullOrWhiteSpace(tag) && !sourceTags.Add(tag))
                         binder.Error(binder.Locate(sensors.Devices[d], "tags"), $"sources.sensors.devices[{d}].tags.{quantity}", $"duplicate tag id '{tag}': another source already produces it");
+                }
+            }
+        }
+        if (config.Sources.Modbus is { } modbus && !binder.IsIncomplete(modbus))
+        {
+            foreach (var message in ModbusSourceOptionsValidator.Check(modbus))
+                binder.Error(binder.Locate(config.Sources, "modbus"), "sources.modbus", message);
+            for (int d = 0; d < modbus.Devices.Count; d++)
+            {
+                var device = modbus.Devices[d];
+                for (int g = 0; g < device.PollGroups.Count; g++)
+                {
+                    var points = device.PollGroups[g].Points;
+                    for (int p = 0; p < points.Count; p++)
+                    {
+                        if (!string.IsNullOrWhiteSpace(points[p].TagId) && !sourceTags.Add(points[p].TagId))
+                            binder.Error(binder.LocateValue(points[p], "tagId"), $"sources.modbus.devices[{d}].pollGroups[{g}].points[{p}].tagId", $"duplicate tag id '{points[p].TagId}': another source already produces it");
+                    }
                 }
             }
         }

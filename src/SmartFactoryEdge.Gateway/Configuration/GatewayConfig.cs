@@ -3,6 +3,7 @@ using SmartFactoryEdge.Core.Pipeline;
 using SmartFactoryEdge.Core.Tags;
 using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Gateway.Simulation;
+using SmartFactoryEdge.Modbus.Source;
 using SmartFactoryEdge.Gateway.Sinks;
 using SmartFactoryEdge.Mqtt.Telemetry;
 using SmartFactoryEdge.Storage.Outbox;
@@ -110,8 +111,11 @@ public sealed record SourcesOptions
     /// <summary>Sensors wired to the board (I2C, SPI, 1-Wire, GPIO); see src/SmartFactoryEdge.Devices/README.md.</summary>
     public SensorSourceOptions? Sensors { get; init; }
 
+    /// <summary>Modbus TCP/RTU units to poll; see src/SmartFactoryEdge.Modbus/README.md.</summary>
+    public ModbusSourceOptions? Modbus { get; init; }
+
     /// <summary>Every configured source section that will produce samples.</summary>
-    public int Count => Simulator.Count + (Sensors is { Enabled: true, Devices.Count: > 0 } ? 1 : 0);
+    public int Count => Simulator.Count + (Sensors is { Enabled: true, Devices.Count: > 0 } ? 1 : 0) + (Modbus is { Devices.Count: > 0 } ? 1 : 0);
 }
 
 public sealed record SinksOptions

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using SmartFactoryEdge.Core.Health;
 using SmartFactoryEdge.Core.Pipeline;
 using SmartFactoryEdge.Devices.SensorSource;
+using SmartFactoryEdge.Modbus.Source;
 using SmartFactoryEdge.Gateway.Configuration;
 using SmartFactoryEdge.Gateway.Simulation;
 using SmartFactoryEdge.Gateway.Sinks;
@@ -42,6 +43,11 @@ public static class GatewayHost
         UplinkRegistration.AddUplink(builder.Services, config);
         AddSinks(builder.Services, config);
         AddSimulators(builder.Services, config);
+        if (config.Sources.Modbus is { Devices.Count: > 0 } modbus)
+        {
+            builder.Services.AddSingleton<ISampleSource>(sp => ModbusSourceRegistration.Create(modbus,
+                sp.GetRequiredService<ILoggerFactory>(), sp.GetService<IHealthRegistry>(), sp.GetRequiredService<TimeProvider>()));
+        }
         if (config.Sources.Sensors is { Enabled: true, Devices.Count: > 0 } sensors)
         {
             builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(sensors));
