@@ -20,4 +20,5 @@ internal static class EventIds
     public const int ForwarderNoEventPublisher = 4152;
     public const int ForwarderRetryBudgetExhausted = 4153;
     public const int ForwarderAcknowledgeFailed = 4154;
+    public const int ForwarderStillFailing = 4155;
 }

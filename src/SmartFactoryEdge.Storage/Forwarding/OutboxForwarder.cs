@@ -138,7 +138,9 @@ public sealed partial class OutboxForwarder
                     failingSince = _time.GetTimestamp();
                     delay = _retry.GetNextDelay(1, TimeSpan.Zero) ?? TimeSpan.FromSeconds(1);
                 }
-                _logger.ForwarderPublishFailed(_outbox.Path, head.Record.Sequence, attempt, delay.Value, failure.Message);
+                // one warning per outage, the retries after it at debug level
+                if (attempt == 1) _logger.ForwarderPublishFailed(_outbox.Path, head.Record.Sequence, attempt, delay.Value, failure.Message);
+                else _logger.ForwarderStillFailing(_outbox.Path, head.Record.Sequence, attempt, delay.Value, failure.Message);
                 _health?.Report(HealthEndpoint, EndpointHealthState.Faulted, failure.Message);
                 await Task.Delay(delay.Value, _time, cancellationToken).ConfigureAwait(false);
             }
@@ -247,6 +249,10 @@ internal static partial class OutboxForwarderLog
     [LoggerMessage(EventId = EventIds.ForwarderPublishFailed, Level = LogLevel.Warning,
         Message = "Outbox {Path}: publishing sequence {Sequence} failed (attempt {Attempt}); replaying from the oldest unacknowledged record in {Delay}: {Reason}")]
     public static partial void ForwarderPublishFailed(this ILogger logger, string path, long sequence, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(EventId = EventIds.ForwarderStillFailing, Level = LogLevel.Debug,
+        Message = "Outbox {Path}: publishing sequence {Sequence} failed again (attempt {Attempt}); next try in {Delay}: {Reason}")]
+    public static partial void ForwarderStillFailing(this ILogger logger, string path, long sequence, int attempt, TimeSpan delay, string reason);
 
     [LoggerMessage(EventId = EventIds.ForwarderRecovered, Level = LogLevel.Information,
         Message = "Outbox {Path}: publishing again after {Attempts} failed attempts over {Duration}")]

@@ -26,24 +26,23 @@ public class OutboxPipelineTests : IDisposable
         using var cts = new CancellationTokenSource();
         var run = pipeline.RunAsync(cts.Token);
 
-        // the broker is down: the source writes until a write has to wait while the outbox blocks
+        // the broker is down: the source writes until the outbox blocks (its writer, the pipeline's consumer, is then stuck
+        // for good, since nothing is acknowledged), then until the pipeline's queue is full and refuses
         var samples = TestData.Numbered(0, 1_000_000);
         long id = 0;
-        Task waiting;
-        while (true)
+        while (!outbox.GetStats().Blocked)
         {
-            Assert.True(id < samples.Length, "the pipeline never pushed back");
-            var write = pipeline.WriteAsync(samples[id], cts.Token);
-            id++;
-            if (!write.IsCompleted && outbox.GetStats().Blocked)
-            {
-                waiting = write.AsTask();
-                break;
-            }
-            await write;
+            Assert.True(id < samples.Length, "the outbox never blocked");
+            await pipeline.WriteAsync(samples[id++], cts.Token).AsTask().WaitAsync(Guard);
         }
+        while (pipeline.TryWrite(samples[id]))
+        {
+            id++;
+            Assert.True(pipeline.Depth <= pipeline.Capacity);
+        }
+        Assert.Equal(pipeline.Capacity, pipeline.Depth);
+        var waiting = pipeline.WriteAsync(samples[id++], cts.Token).AsTask();
         Assert.False(waiting.IsCompleted);
-        Assert.False(pipeline.TryWrite(samples[id]));
         Assert.Equal(0, pipeline.Dropped);
 
         // the broker comes back: the forwarder drains, the pipeline and the source resume

@@ -64,6 +64,15 @@ public class OutboxOptionsTests : IDisposable
     }
 
     [Fact]
+    public void ValidatorReportsEveryProblem()
+    {
+        var result = new OutboxOptionsValidator().Validate(null, new OutboxOptions { Path = " ", InFlightWindow = 5000 });
+        Assert.True(result.Failed);
+        Assert.Equal(2, result.Failures!.Count());
+        Assert.True(new OutboxOptionsValidator().Validate(null, new OutboxOptions()).Succeeded);
+    }
+
+    [Fact]
     public async Task RegistrationWiresSinkOutboxAndForwarder()
     {
         var services = new ServiceCollection();
