@@ -1,4 +1,3 @@
-#if SFE_MQTT_SINK
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using SmartFactoryEdge.Core.Retry;
@@ -249,4 +248,3 @@ public class OutboxMqttFaultInjectionTests(ITestOutputHelper output) : IDisposab
         public static extern int kill(int pid, int sig);
     }
 }
-#endif
