@@ -44,7 +44,7 @@ public sealed class UplinkFaultInjectionTests(ITestOutputHelper output) : IAsync
     {
         var path = Path.Combine(_dir, $"gateway{run}.yaml");
         File.WriteAllText(path, string.Join("\n",
-            "gateway: { id: gw-fault, site: lab, stopWhenSourcesFinish: false, shutdownTimeout: 20s }",
+            "gateway: { id: gw-fault, site: lab, stopWhenSourcesFinish: false, shutdownTimeout: 20s, statusInterval: 300ms }",
             "sources:",
             "  simulator:",
             "    - name: line",
@@ -176,6 +176,9 @@ public sealed class UplinkFaultInjectionTests(ITestOutputHelper output) : IAsync
         await _broker.RestartAsync();
         // the last step arriving means every earlier sample has been delivered or dropped (batches go in order)
         await _recorder.WaitForAllAsync(expected.TakeLast(13).ToList(), Guard);
+        // the status document on the metrics topic reports the drops once the backlog is through
+        var status = await _recorder.WaitForStatusAsync(s => s.GetProperty("outbox").GetProperty("droppedSamples").GetInt64() > 0
+            && s.GetProperty("outbox").GetProperty("pendingSamples").GetInt64() == 0, Guard);
         await StopGatewayAsync(sfe);
         var m = Regex.Match(sfe.Output, @"dropped (\d+) sample\(s\) \(last drop reason: (\S+)\); (\d+) sample\(s\) pending");
         Assert.True(m.Success, sfe.Output);
@@ -185,6 +188,8 @@ public sealed class UplinkFaultInjectionTests(ITestOutputHelper output) : IAsync
         var missing = expected.Count(id => !_recorder.Ids.ContainsKey(id));
         Report("disk bound", expected, dropped);
         Assert.Equal(dropped, missing);
+        Assert.Equal(dropped, status.GetProperty("outbox").GetProperty("droppedSamples").GetInt64());
+        Assert.Equal("max-bytes", status.GetProperty("outbox").GetProperty("lastDropReason").GetString());
     }
 
     [Fact]
@@ -234,14 +239,21 @@ public sealed class UplinkFaultInjectionTests(ITestOutputHelper output) : IAsync
                 Reconnect = new Core.Retry.RetryPolicyOptions { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(100), JitterFactor = 0 },
             });
             var recorder = new Recorder(client);
-            client.ApplicationMessageReceivedAsync += e => { recorder.OnMessage(e.ApplicationMessage.Payload.Span); return Task.CompletedTask; };
+            client.ApplicationMessageReceivedAsync += e =>
+            {
+                if (e.ApplicationMessage.Topic.EndsWith("/metrics", StringComparison.Ordinal)) recorder.OnStatus(e.ApplicationMessage.Payload.Span);
+                else recorder.OnMessage(e.ApplicationMessage.Payload.Span);
+                return Task.CompletedTask;
+            };
             client.ConnectedAsync += async _ =>
             {
                 await client.SubscribeAsync("sfe/v1/+/+/telemetry", MqttQualityOfService.AtLeastOnce);
+                await client.SubscribeAsync("sfe/v1/+/+/metrics", MqttQualityOfService.AtMostOnce);
                 if (Interlocked.Increment(ref recorder._connections) > 1) recorder._reconnected.TrySetResult();
             };
             await client.ConnectAsync();
             await client.SubscribeAsync("sfe/v1/+/+/telemetry", MqttQualityOfService.AtLeastOnce);
+            await client.SubscribeAsync("sfe/v1/+/+/metrics", MqttQualityOfService.AtMostOnce);
             return recorder;
         }
 
@@ -273,6 +285,31 @@ public sealed class UplinkFaultInjectionTests(ITestOutputHelper output) : IAsync
                 // wake on the next message rather than polling on a timer
                 await WaitForCountAsync(Ids.Count + 1, deadline - DateTime.UtcNow).ConfigureAwait(false);
                 remaining.RemoveAll(Ids.ContainsKey);
+            }
+        }
+
+        private readonly List<(Func<JsonElement, bool> Predicate, TaskCompletionSource<JsonElement> Done)> _statusWaiters = [];
+
+        /// <summary>Waits for a status document on the metrics topic that satisfies <paramref name="predicate"/>.</summary>
+        public Task<JsonElement> WaitForStatusAsync(Func<JsonElement, bool> predicate, TimeSpan guard)
+        {
+            var tcs = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_gate) _statusWaiters.Add((predicate, tcs));
+            return tcs.Task.WaitAsync(guard);
+        }
+
+        private void OnStatus(ReadOnlySpan<byte> payload)
+        {
+            using var json = JsonDocument.Parse(payload.ToArray());
+            var root = json.RootElement.Clone();
+            lock (_gate)
+            {
+                for (int i = _statusWaiters.Count - 1; i >= 0; i--)
+                {
+                    if (!_statusWaiters[i].Predicate(root)) continue;
+                    _statusWaiters[i].Done.TrySetResult(root);
+                    _statusWaiters.RemoveAt(i);
+                }
             }
         }
 

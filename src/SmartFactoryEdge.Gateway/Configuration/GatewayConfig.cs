@@ -73,6 +73,9 @@ public sealed record GatewayOptions : IValidatableConfig
     /// <summary>How long a stop may take to drain queued samples into the sinks.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the status document (pipeline, outbox, health per endpoint) goes out on the `metrics` topic.</summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Stop the process when every source has finished (simulations with maxSamplesPerSignal); false keeps the uplink running.</summary>
     public bool StopWhenSourcesFinish { get; init; } = true;
 
@@ -84,6 +87,8 @@ public sealed record GatewayOptions : IValidatableConfig
             yield return ("site", $"'{Site}' is not a valid site id (letters, digits, '.', '_', '-')");
         if (!IsKnownTimeZone(TimeZone))
             yield return ("timeZone", $"'{TimeZone}' is not a known time zone (use an IANA id such as Asia/Seoul or UTC)");
+        if (StatusInterval < TimeSpan.FromMilliseconds(100))
+            yield return ("statusInterval", $"must be at least 100ms (got {StatusInterval})");
         if (ShutdownTimeout <= TimeSpan.Zero || ShutdownTimeout > TimeSpan.FromMinutes(10))
             yield return ("shutdownTimeout", $"must be between 1ms and 10m (got {ShutdownTimeout})");
     }

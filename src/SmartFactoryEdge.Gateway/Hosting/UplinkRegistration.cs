@@ -25,6 +25,7 @@ public static class UplinkRegistration
         services.AddSingleton<IAnomalyEventPublisher>(sp => new MqttAnomalyPublisher(sp.GetRequiredService<MqttTelemetrySink>()));
         services.AddSqliteOutbox(config.ResolvedOutbox(), config.Gateway.Id);
         services.AddHostedService<OutboxForwarderService>();
+        services.AddHostedService<GatewayStatusReporter>();
     }
 
     private sealed class MqttAnomalyPublisher(MqttTelemetrySink sink) : IAnomalyEventPublisher

@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SmartFactoryEdge.Core;
+using SmartFactoryEdge.Core.Health;
+using SmartFactoryEdge.Core.Pipeline;
+using SmartFactoryEdge.Gateway.Configuration;
+using SmartFactoryEdge.Gateway.Sinks;
+using SmartFactoryEdge.Mqtt.Telemetry;
+using SmartFactoryEdge.Storage.Outbox;
+
+namespace SmartFactoryEdge.Gateway.Hosting;
+
+/// <summary>
+/// Publishes the gateway's status document on the `metrics` topic at gateway.statusInterval: pipeline counters,
+/// the outbox (depth, bytes, oldest age, replayed, dropped with the reason) and the health of every endpoint.
+/// </summary>
+public sealed class GatewayStatusReporter(
+    GatewayOptions options,
+    SamplePipeline pipeline,
+    SqliteOutbox outbox,
+    IHealthRegistry health,
+    MqttTelemetrySink sink,
+    TimeProvider time,
+    ILogger<GatewayStatusReporter> logger) : BackgroundService
+{
+    private readonly long _started = time.GetTimestamp();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.StatusInterval, time);
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            if (!sink.IsConnected) continue; // the next tick will carry the numbers; status is not queued in the outbox
+            buffer.ResetWrittenCount();
+            Write(buffer);
+            try
+            {
+                await sink.PublishMetricsAsync(buffer.WrittenMemory, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PeerUnavailableException or InvalidOperationException or TimeoutException)
+            {
+                StatusLog.NotPublished(logger, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Writes the status document (also used by tests and, later, the local API).</summary>
+    public void Write(IBufferWriter<byte> output)
+    {
+        using var json = new Utf8JsonWriter(output, SampleJson.WriterOptions);
+        json.WriteStartObject();
+        json.WriteNumber("v", 1);
+        json.WriteString("gatewayId", outbox.GatewayId);
+        json.WriteString("ts", time.GetUtcNow().UtcDateTime);
+        json.WriteNumber("uptimeSeconds", Math.Round(time.GetElapsedTime(_started).TotalSeconds, 1));
+        json.WriteStartObject("pipeline");
+        json.WriteNumber("accepted", pipeline.Accepted);
+        json.WriteNumber("delivered", pipeline.Delivered);
+        json.WriteNumber("dropped", pipeline.Dropped);
+        json.WriteNumber("depth", pipeline.Depth);
+        json.WriteNumber("capacity", pipeline.Capacity);
+        json.WriteEndObject();
+        var s = outbox.GetStats();
+        json.WriteStartObject("outbox");
+        json.WriteNumber("pendingBatches", s.PendingBatches);
+        json.WriteNumber("pendingSamples", s.PendingSamples);
+        json.WriteNumber("pendingBytes", s.PendingBytes);
+        json.WriteNumber("maxBytes", s.MaxBytes);
+        json.WriteNumber("oldestAgeSeconds", Math.Round(s.OldestAge.TotalSeconds, 1));
+        json.WriteNumber("appendedSamples", s.AppendedSamples);
+        json.WriteNumber("acknowledgedSamples", s.AcknowledgedSamples);
+        json.WriteNumber("replayedBatches", s.ReplayedBatches);
+        json.WriteNumber("droppedSamples", s.DroppedSamples);
+        json.WriteNumber("droppedEvents", s.DroppedEvents);
+        if (s.LastDropReason is not null) json.WriteString("lastDropReason", s.LastDropReason);
+        json.WriteBoolean("blocked", s.Blocked);
+        json.WriteEndObject();
+        json.WriteStartArray("health");
+        foreach (var e in health.Snapshot())
+        {
+            json.WriteStartObject();
+            json.WriteString("endpoint", e.Endpoint);
+            json.WriteString("state", e.State.ToString());
+            if (e.Reason is not null) json.WriteString("reason", e.Reason);
+            json.WriteString("since", e.Since.UtcDateTime);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+}
+
+internal static partial class StatusLog
+{
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Debug, Message = "Status document not published: {Reason}")]
+    public static partial void NotPublished(ILogger logger, string reason);
+}
