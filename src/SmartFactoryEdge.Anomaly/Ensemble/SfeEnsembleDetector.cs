@@ -7,7 +7,7 @@ namespace SmartFactoryEdge.Anomaly.Ensemble;
 public sealed record SfeEnsembleOptions
 {
     /// <summary>Long window (samples) for the baseline mean and spread.</summary>
-    public int Window { get; init; } = 1000;
+    public int Window { get; init; } = 3000;
 
     /// <summary>Short averaging window (samples) for the current level.</summary>
     public int Short { get; init; } = 5;
@@ -16,21 +16,28 @@ public sealed record SfeEnsembleOptions
     public int History { get; init; } = 2000;
 
     /// <summary>Raw scores averaged for the likelihood.</summary>
-    public int LikelihoodAverage { get; init; } = 10;
+    public int LikelihoodAverage { get; init; } = 3;
 
     /// <summary>Level at which the detector considers itself alarming (for suppression and <see cref="DetectorOutput.Alert"/>).</summary>
-    public double AlarmLevel { get; init; } = 0.9999;
+    public double AlarmLevel { get; init; } = 0.5;
 
     /// <summary>After an alarm, levels are capped below the alarm level for this many samples.</summary>
-    public int Suppress { get; init; } = 300;
+    public int Suppress { get; init; } = 200;
+
+    /// <summary>Added to the spread of the raw-score history so a flat history does not make every wiggle infinitely unlikely.</summary>
+    public double SpreadFloor { get; init; } = 0.1;
+
+    /// <summary>The likelihood z-score that maps to level 0.5.</summary>
+    public double LevelScale { get; init; } = 1;
 
     /// <summary>Samples before any score is given.</summary>
     public int Warmup { get; init; } = 50;
 
     internal static SfeEnsembleOptions From(Params p) => new()
     {
-        Window = p.Int("window", 1000), Short = p.Int("short", 5), History = p.Int("history", 2000), LikelihoodAverage = p.Int("likelihoodAverage", 10),
-        AlarmLevel = p.Get("alarmLevel", 0.9999), Suppress = p.Int("suppress", 300), Warmup = p.Int("warmup", 50),
+        Window = p.Int("window", 3000), Short = p.Int("short", 5), History = p.Int("history", 2000), LikelihoodAverage = p.Int("likelihoodAverage", 3),
+        AlarmLevel = p.Get("alarmLevel", 0.5), Suppress = p.Int("suppress", 200), Warmup = p.Int("warmup", 50),
+        SpreadFloor = p.Get("spreadFloor", 0.1), LevelScale = p.Get("levelScale", 1),
     };
 }
 
@@ -89,9 +96,10 @@ public sealed class SfeEnsembleDetector : IStreamingDetector
         if (rc >= 10)
         {
             var rm = _rawSum / rc;
-            var rs = Math.Sqrt(Math.Max(0, _rawSum2 / rc - rm * rm)) + 1e-6;
+            var rs = Math.Sqrt(Math.Max(0, _rawSum2 / rc - rm * rm)) + Options.SpreadFloor;
             var avg = _rawShortSum / _rawShort.Count;
-            level = 1 - FastMath.NormalSf((avg - rm) / rs);
+            var z = Math.Max(0, (avg - rm) / rs);
+            level = z / (z + Options.LevelScale); // monotone in the likelihood z-score, never saturates
             if (!double.IsFinite(level)) level = 0;
         }
 
