@@ -68,25 +68,18 @@ internal sealed class PValueMartingaleScorer
         bandwidth = Math.Max(bandwidth, 1e-6);
         var hist = _scratch.AsSpan(0, n);
         _rawScores.CopyTo(hist);
-        var p = -FastMath.SumErf(raw, 1 / bandwidth, hist);
-        for (var i = 0; i < n; i++)
-        {
-            var d = raw - hist[i];
-            _sumSquaredDist += d * d;
-        }
+        var p = -FastMath.SumErf(raw, 1 / bandwidth, hist, out var squares);
+        _sumSquaredDist += squares;
 
         p = 0.5 + p / (2 * n);
         if (_rawScores.IsFull)
         {
+            // the oldest score leaves: remove its distances to the others and to the new one
             var first = hist[0];
-            for (var i = 1; i < n; i++)
-            {
-                var d = first - hist[i];
-                _sumSquaredDist -= d * d;
-            }
+            var rest = FastMath.SumSquaredDiff(first, hist[1..]);
 
             var dl = first - raw;
-            _sumSquaredDist -= dl * dl;
+            _sumSquaredDist -= rest + dl * dl;
         }
 
         return p;

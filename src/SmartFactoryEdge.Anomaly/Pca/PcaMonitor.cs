@@ -1,4 +1,5 @@
 using MathNet.Numerics.Distributions;
+using System.Runtime.Intrinsics;
 using SmartFactoryEdge.Anomaly.Internal;
 
 namespace SmartFactoryEdge.Anomaly.Pca;
@@ -57,8 +58,10 @@ public sealed class PcaMonitor : IMultivariateDetector
     private readonly double[] _medianScratch;
     private int _trainCount;
     private double[] _mean = [], _invScale = [];
-    private double[] _tMatrix = []; // [k × d] rows = P_kᵀ / sqrt(λ)
-    private double[] _rMatrix = []; // [d × d] residual projector I − P Pᵀ
+    private readonly int _dp; // dimension padded to a multiple of 4
+    private double[] _p = []; // [k × dp] retained eigenvectors
+    private double[] _invLambda = []; // 1/λ per retained component
+    private readonly double[] _r; // residual scratch
     private int _k;
 
     public PcaMonitor(int dimension, PcaMonitorOptions? options = null)
@@ -68,7 +71,9 @@ public sealed class PcaMonitor : IMultivariateDetector
         if (Options.TrainingRows < dimension + 2) throw new ArgumentOutOfRangeException(nameof(options), Options.TrainingRows, $"TrainingRows must exceed the dimension + 1 ({dimension + 1}).");
         Dimension = dimension;
         _training = new double[Options.TrainingRows * dimension];
-        _z = new double[dimension];
+        _dp = (dimension + 3) / 4 * 4;
+        _z = new double[_dp];
+        _r = new double[_dp];
         _t2History = new RingBuffer(Math.Max(1, Options.MedianWindow));
         _speHistory = new RingBuffer(Math.Max(1, Options.MedianWindow));
         _medianScratch = new double[Math.Max(1, Options.MedianWindow)];
@@ -124,31 +129,36 @@ public sealed class PcaMonitor : IMultivariateDetector
         return c % 2 == 1 ? s[c / 2] : (s[c / 2 - 1] + s[c / 2]) / 2;
     }
 
-    /// <summary>T² and SPE of one row (after training).</summary>
+    /// <summary>T² and SPE of one row (after training). Vectorised over the (padded) variables.</summary>
     public (double T2, double Spe) Statistics(ReadOnlySpan<double> row)
     {
         var d = Dimension;
+        var dp = _dp;
         var z = _z;
-        for (var j = 0; j < d; j++) z[j] = (row[j] - _mean[j]) * _invScale[j];
+        var r = _r;
+        for (var j = 0; j < d; j++) z[j] = (row[j] - _mean[j]) * _invScale[j]; // pads stay 0
+        z.AsSpan().CopyTo(r);
         var t2 = 0.0;
         for (var c = 0; c < _k; c++)
         {
-            var s = 0.0;
-            var off = c * d;
-            for (var j = 0; j < d; j++) s += _tMatrix[off + j] * z[j];
-            t2 += s * s;
+            var pc = _p.AsSpan(c * dp, dp);
+            var acc = Vector256<double>.Zero;
+            for (var j = 0; j < dp; j += 4) acc = Vector256.FusedMultiplyAdd(Vector256.Create(pc.Slice(j, 4)), Vector256.Create(z.AsSpan(j, 4)), acc);
+            var t = Vector256.Sum(acc);
+            t2 += t * t * _invLambda[c];
+            var vt = Vector256.Create(-t);
+            for (var j = 0; j < dp; j += 4)
+                Vector256.FusedMultiplyAdd(vt, Vector256.Create(pc.Slice(j, 4)), Vector256.Create(r.AsSpan(j, 4))).CopyTo(r.AsSpan(j, 4));
         }
 
-        var spe = 0.0;
-        for (var i = 0; i < d; i++)
+        var sq = Vector256<double>.Zero;
+        for (var j = 0; j < dp; j += 4)
         {
-            var s = 0.0;
-            var off = i * d;
-            for (var j = 0; j < d; j++) s += _rMatrix[off + j] * z[j];
-            spe += s * s;
+            var v = Vector256.Create(r.AsSpan(j, 4));
+            sq = Vector256.FusedMultiplyAdd(v, v, sq);
         }
 
-        return (t2, spe);
+        return (t2, Vector256.Sum(sq));
     }
 
     private void Train()
@@ -159,20 +169,12 @@ public sealed class PcaMonitor : IMultivariateDetector
         _mean = fit.Mean;
         _invScale = fit.Scale.Select(s => 1 / s).ToArray();
         _k = fit.ComponentsFor(Options.ExplainedVariance);
-        _tMatrix = new double[_k * d];
+        _p = new double[_k * _dp];
+        _invLambda = new double[_k];
         for (var c = 0; c < _k; c++)
         {
-            var inv = 1 / Math.Sqrt(Math.Max(fit.EigenValues[c], 1e-12));
-            for (var j = 0; j < d; j++) _tMatrix[c * d + j] = fit.EigenVectors[j, c] * inv;
-        }
-
-        _rMatrix = new double[d * d];
-        for (var i = 0; i < d; i++)
-        for (var j = 0; j < d; j++)
-        {
-            var s = i == j ? 1.0 : 0.0;
-            for (var c = 0; c < _k; c++) s -= fit.EigenVectors[i, c] * fit.EigenVectors[j, c];
-            _rMatrix[i * d + j] = s;
+            _invLambda[c] = 1 / Math.Max(fit.EigenValues[c], 1e-12);
+            for (var j = 0; j < d; j++) _p[c * _dp + j] = fit.EigenVectors[j, c];
         }
 
         var alpha = Options.Alpha;

@@ -178,19 +178,25 @@ public sealed class SrStreamingDetector : IStreamingDetector
 
         LogSpan(_mag, _logMag);
         AverageFilter(_logMag, _avg, Options.AveragingWindowSize);
-        for (var k = 0; k < n; k++)
+        // Z = X · exp(log|X| − avg)/|X| = X · exp(−avg), and 0 where log|X| is 0 (ML.NET's convention)
+        var kk = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            if (_logMag[k] != 0)
+            for (; kk <= n - 4; kk += 4)
             {
-                var s = Math.Exp(-_avg[k]); // exp(log|X| − avg)/|X|
-                _zRe[k] = _xRe[k] * s;
-                _zIm[k] = _xIm[k] * s;
+                var s = Vector256.Exp(-Vector256.Create(_avg.AsSpan(kk, 4)));
+                var zero = Vector256.Equals(Vector256.Create(_logMag.AsSpan(kk, 4)), Vector256<double>.Zero);
+                s = Vector256.ConditionalSelect(zero, Vector256<double>.Zero, s);
+                (Vector256.Create(_xRe.AsSpan(kk, 4)) * s).CopyTo(_zRe.AsSpan(kk, 4));
+                (Vector256.Create(_xIm.AsSpan(kk, 4)) * s).CopyTo(_zIm.AsSpan(kk, 4));
             }
-            else
-            {
-                _zRe[k] = 0;
-                _zIm[k] = 0;
-            }
+        }
+
+        for (; kk < n; kk++)
+        {
+            var s = _logMag[kk] != 0 ? Math.Exp(-_avg[kk]) : 0;
+            _zRe[kk] = _xRe[kk] * s;
+            _zIm[kk] = _xIm[kk] * s;
         }
 
         var outCount = _ifftMag.Length;
@@ -239,8 +245,8 @@ public sealed class SrStreamingDetector : IStreamingDetector
                 var b = Vector256.Create(zi.AsSpan(k, 4));
                 var vc = Vector256.Create(c.Slice(k, 4));
                 var vs = Vector256.Create(s.Slice(k, 4));
-                vr += a * vc - b * vs;
-                vi += a * vs + b * vc;
+                vr = Vector256.FusedMultiplyAdd(a, vc, Vector256.FusedMultiplyAdd(-b, vs, vr));
+                vi = Vector256.FusedMultiplyAdd(a, vs, Vector256.FusedMultiplyAdd(b, vc, vi));
             }
 
             re = Vector256.Sum(vr);
@@ -258,19 +264,8 @@ public sealed class SrStreamingDetector : IStreamingDetector
 
     private static void LogSpan(double[] src, double[] dst)
     {
-        var k = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; k <= src.Length - 4; k += 4)
-            {
-                var v = Vector256.Create(src.AsSpan(k, 4));
-                var l = Vector256.Log(v);
-                var zero = Vector256.Equals(v, Vector256<double>.Zero);
-                Vector256.ConditionalSelect(zero, Vector256<double>.Zero, l).CopyTo(dst.AsSpan(k, 4));
-            }
-        }
-
-        for (; k < src.Length; k++) dst[k] = src[k] != 0 ? Math.Log(src[k]) : 0;
+        // scalar on purpose: Vector256.Log<double> measured 3× slower than Math.Log here
+        for (var k = 0; k < src.Length; k++) dst[k] = src[k] != 0 ? Math.Log(src[k]) : 0;
     }
 
     /// <summary>ML.NET's causal moving average: mean of the last n values, or of all values so far for the first n − 1.</summary>
