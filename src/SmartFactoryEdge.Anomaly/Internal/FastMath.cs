@@ -21,6 +21,7 @@ internal static class FastMath
     }
 
     // Abramowitz & Stegun 7.1.28: erf(z) = 1 − (1 + a1 z + … + a6 z⁶)^−16 for z ≥ 0, |error| ≤ 3e−7, no exp.
+    private const double TailStart = 2.0;
     private const double A1 = 0.0705230784, A2 = 0.0422820123, A3 = 0.0092705272, A4 = 0.0001520143, A5 = 0.0002765672, A6 = 0.0000430638;
 
     /// <summary>
@@ -54,6 +55,24 @@ internal static class FastMath
                 p = Vector256.FusedMultiplyAdd(p, z, one);
                 p *= p; p *= p; p *= p; p *= p; // ^16
                 var e = one - one / p;
+                var tail = Vector256.GreaterThan(z, Vector256.Create(TailStart));
+                if (tail != Vector256<double>.Zero)
+                {
+                    // in the tail the p-value is a sum of tiny erfc terms: use the relative-accurate form there
+                    var t = one / (one + Vector256.Create(0.5) * z);
+                    var q = Vector256.FusedMultiplyAdd(Vector256.Create(C9), t, Vector256.Create(C8));
+                    q = Vector256.FusedMultiplyAdd(q, t, Vector256.Create(C7));
+                    q = Vector256.FusedMultiplyAdd(q, t, Vector256.Create(C6));
+                    q = Vector256.FusedMultiplyAdd(q, t, Vector256.Create(C5));
+                    q = Vector256.FusedMultiplyAdd(q, t, Vector256.Create(C4));
+                    q = Vector256.FusedMultiplyAdd(q, t, Vector256.Create(C3));
+                    q = Vector256.FusedMultiplyAdd(q, t, Vector256.Create(C2));
+                    q = Vector256.FusedMultiplyAdd(q, t, Vector256.Create(C1));
+                    q = Vector256.FusedMultiplyAdd(q, t, Vector256.Create(C0));
+                    var erfc = t * Vector256.Exp(q - z * z);
+                    e = Vector256.ConditionalSelect(tail, one - erfc, e);
+                }
+
                 var neg = Vector256.LessThan(a, Vector256<double>.Zero);
                 acc += Vector256.ConditionalSelect(neg, -e, e);
             }
@@ -104,6 +123,7 @@ internal static class FastMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double ErfAs(double a)
     {
+        if (Math.Abs(a) > TailStart) return Erf(a);
         var z = Math.Abs(a);
         var p = 1 + z * (A1 + z * (A2 + z * (A3 + z * (A4 + z * (A5 + z * A6)))));
         p *= p; p *= p; p *= p; p *= p;
