@@ -13,6 +13,7 @@ public static class SfeCommand
         root.Subcommands.Add(MqttCommands.Create());
         root.Subcommands.Add(DevicesCommands.Create());
         root.Subcommands.Add(ModbusCommands.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 
