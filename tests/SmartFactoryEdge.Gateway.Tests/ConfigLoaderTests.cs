@@ -251,6 +251,17 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AnomalyDetectorsAreCheckedForKindTagAndParameters()
+    {
+        var yaml = ValidHead + "\nanomaly:\n  tags:\n    - tag: pump1.flw\n      detectors: [{ kind: magic }]\n    - tag: pump1.flow\n      detectors: [{ kind: sr, parameters: { windowSize: 64, bogus: 1 } }, { kind: pca-t2spe }]\n" + ValidTail;
+        var (_, errors, path) = Load(yaml);
+        AssertError(errors, path, 6, 12, "anomaly.tags[0].tag", "'pump1.flw' is not a configured tag; did you mean 'pump1.flow'?");
+        AssertError(errors, path, 7, 27, "anomaly.tags[0].detectors[0].kind", "'magic' is not a detector");
+        Assert.Contains(errors, e => e.KeyPath == "anomaly.tags[1].detectors[0].parameters" && e.Message.Contains("bogus", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.KeyPath == "anomaly.tags[1].detectors[1].kind" && e.Message.Contains("under anomaly.assets", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void NoSourcesAndNoSinksAreBothReported()
     {
         var (_, errors, path) = Load(ValidHead + "\nsinks:\n  file: { enabled: false }\n");

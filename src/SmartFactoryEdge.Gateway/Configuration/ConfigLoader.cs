@@ -1,3 +1,4 @@
+using SmartFactoryEdge.Anomaly.Configuration;
 using SmartFactoryEdge.Core.Tags;
 using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Modbus.Source;
@@ -191,6 +192,8 @@ public static class ConfigLoader
                     binder.Error(binder.Locate(asset, "signals"), $"assets[{i}].signals[{j}]", $"'{asset.Signals[j]}' is not a configured tag{Suggest(asset.Signals[j], known)}");
             }
         }
+        if (config.Anomaly is { } anomalyOptions && !binder.IsIncomplete(anomalyOptions))
+            CheckAnomaly(anomalyOptions, known, binder);
         if (config.Sources.Count == 0)
             binder.Error(binder.Locate(config, "sources"), "sources", "no source is configured; the gateway would collect nothing");
         if (config.Mqtt is not null && config.Gateway?.Id is not null && config.Gateway.Site is not null)
@@ -206,6 +209,57 @@ public static class ConfigLoader
         var sinks = config.Sinks;
         if (sinks.File is not { Enabled: true } && sinks.Console is not { Enabled: true } && config.Mqtt is null)
             binder.Error(binder.Locate(config, "sinks"), "sinks", "no sink is enabled; samples would have nowhere to go");
+    }
+
+    private static void CheckAnomaly(AnomalyOptions anomaly, HashSet<string> known, YamlBinder binder)
+    {
+        void CheckDetectors(List<DetectorOptions> detectors, string path, int dimension)
+        {
+            for (int d = 0; d < detectors.Count; d++)
+            {
+                var detector = detectors[d];
+                var at = binder.LocateValue(detector, "kind");
+                var kinds = DetectorFactory.Kinds.Concat(DetectorFactory.MultivariateKinds).ToArray();
+                if (!kinds.Contains(detector.Kind, StringComparer.OrdinalIgnoreCase))
+                {
+                    binder.Error(at, $"{path}.detectors[{d}].kind", $"'{detector.Kind}' is not a detector ({string.Join(", ", kinds)})");
+                    continue;
+                }
+                if (DetectorFactory.IsMultivariate(detector.Kind) != dimension > 0)
+                {
+                    binder.Error(at, $"{path}.detectors[{d}].kind", dimension > 0
+                        ? $"'{detector.Kind}' works on one tag; put it under anomaly.tags"
+                        : $"'{detector.Kind}' works on several tags; put it under anomaly.assets");
+                    continue;
+                }
+                try
+                {
+                    if (dimension > 0) DetectorFactory.CreateMultivariate(detector, dimension);
+                    else DetectorFactory.Create(detector);
+                }
+                catch (ArgumentException e)
+                {
+                    binder.Error(binder.Locate(detector, "parameters"), $"{path}.detectors[{d}].parameters", e.Message);
+                }
+            }
+        }
+        for (int i = 0; i < anomaly.Tags.Count; i++)
+        {
+            var tag = anomaly.Tags[i];
+            if (!known.Contains(tag.Tag))
+                binder.Error(binder.LocateValue(tag, "tag"), $"anomaly.tags[{i}].tag", $"'{tag.Tag}' is not a configured tag{Suggest(tag.Tag, known)}");
+            CheckDetectors(tag.Detectors, $"anomaly.tags[{i}]", 0);
+        }
+        for (int i = 0; i < anomaly.Assets.Count; i++)
+        {
+            var asset = anomaly.Assets[i];
+            for (int t = 0; t < asset.Tags.Count; t++)
+            {
+                if (!known.Contains(asset.Tags[t]))
+                    binder.Error(binder.Locate(asset, "tags"), $"anomaly.assets[{i}].tags[{t}]", $"'{asset.Tags[t]}' is not a configured tag{Suggest(asset.Tags[t], known)}");
+            }
+            CheckDetectors(asset.Detectors, $"anomaly.assets[{i}]", Math.Max(1, asset.Tags.Count));
+        }
     }
 
     private static string Suggest(string value, IEnumerable<string> candidates)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SmartFactoryEdge.Anomaly.Configuration;
 using SmartFactoryEdge.Core.Pipeline;
 using SmartFactoryEdge.Core.Tags;
 using SmartFactoryEdge.Devices.SensorSource;
@@ -25,6 +26,9 @@ public sealed record GatewayConfig
     public SourcesOptions Sources { get; init; } = new();
 
     public SinksOptions Sinks { get; init; } = new();
+
+    /// <summary>Streaming detectors per tag and per asset (src/SmartFactoryEdge.Anomaly/README.md).</summary>
+    public AnomalyOptions? Anomaly { get; init; }
 
     /// <summary>The uplink to the broker (wire contract v1, docs/wire-contract.md); absent: no uplink.</summary>
     public MqttSinkOptions? Mqtt { get; init; }

@@ -2,7 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SmartFactoryEdge.Core.Health;
+using SmartFactoryEdge.Anomaly.Stage;
 using SmartFactoryEdge.Core.Pipeline;
+using SmartFactoryEdge.Gateway.Anomaly;
+using SmartFactoryEdge.Storage.Outbox;
 using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Modbus.Source;
 using SmartFactoryEdge.Gateway.Configuration;
@@ -42,6 +45,13 @@ public static class GatewayHost
         builder.Services.AddSingleton<IHealthRegistry>(sp => sp.GetRequiredService<HealthRegistry>());
         UplinkRegistration.AddUplink(builder.Services, config);
         AddSinks(builder.Services, config);
+        if (config.Anomaly is { Enabled: true } anomaly && (anomaly.Tags.Count > 0 || anomaly.Assets.Count > 0))
+        {
+            builder.Services.AddSingleton(new AnomalyStage(anomaly));
+            builder.Services.AddSingleton<AnomalySink>(sp => new AnomalySink(sp.GetRequiredService<AnomalyStage>(),
+                sp.GetService<SqliteOutbox>(), sp.GetRequiredService<ILogger<AnomalySink>>()));
+            builder.Services.AddSingleton<ISampleSink>(sp => sp.GetRequiredService<AnomalySink>());
+        }
         AddSimulators(builder.Services, config);
         if (config.Sources.Modbus is { Devices.Count: > 0 } modbus)
         {

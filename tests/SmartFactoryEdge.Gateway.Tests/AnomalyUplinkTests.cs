@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using SmartFactoryEdge.Mqtt.Client;
+using SmartFactoryEdge.Mqtt.Packets;
+using SmartFactoryEdge.TestKit.Infrastructure;
+using SmartFactoryEdge.TestKit.Mqtt;
+
+namespace SmartFactoryEdge.Gateway.Tests;
+
+/// <summary>Detectors configured in the gateway YAML raise events that reach the broker's anomaly topic through the outbox.</summary>
+[Collection("uplink")]
+public sealed class AnomalyUplinkTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sfe-anomaly-").FullName;
+    private MosquittoBroker _broker = null!;
+
+    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _broker.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task AnInjectedSpikeBecomesAnAnomalyEventOnTheBroker()
+    {
+        var events = new ConcurrentQueue<JsonElement>();
+        var spikeSeen = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = new MqttClient(new MqttClientOptions { Port = _broker.AnonymousPort, ClientId = "anomaly-listener" });
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            using var doc = JsonDocument.Parse(e.ApplicationMessage.Payload.ToArray());
+            var root = doc.RootElement.Clone();
+            events.Enqueue(root);
+            if (root.ToString().Contains("p1.flow", StringComparison.Ordinal)) spikeSeen.TrySetResult(root);
+            return Task.CompletedTask;
+        };
+        await client.ConnectAsync();
+        await client.SubscribeAsync("sfe/v1/+/+/anomaly", MqttQualityOfService.AtLeastOnce);
+
+        var config = Path.Combine(_dir, "gateway.yaml");
+        File.WriteAllText(config, string.Join("\n",
+            "gateway: { id: gw-anomaly, site: lab, stopWhenSourcesFinish: false }",
+            "sources:",
+            "  simulator:",
+            "    - name: line",
+            "      rateHz: 10",
+            "      realtime: false",
+            "      maxSamplesPerSignal: 3000",
+            "      start: 2026-07-01T00:00:00Z",
+            "      machines: [{ kind: pump, asset: p1 }]",
+            "      anomalies: [{ tag: p1.flow, kind: spike, at: 200s, magnitude: 40 }]",
+            "anomaly:",
+            "  tags:",
+            "    - tag: p1.flow",
+            "      detectors: [{ kind: iid-spike, parameters: { confidence: 99.9 } }]",
+            "mqtt: { host: 127.0.0.1, port: " + _broker.AnonymousPort + " }",
+            "outbox: { path: data/outbox.db }") + "\n");
+        await using var sfe = PeerProcess.Start(Path.Combine(AppContext.BaseDirectory, "sfe"), ["run", "--config", config], _dir, name: "sfe");
+        var first = await spikeSeen.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        sfe.Signal(15);
+        Assert.Equal(0, await sfe.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        // the event names the detector, the score against its threshold, and the spike's own source timestamp
+        var text = first.ToString();
+        Assert.Contains("iid-spike", text, StringComparison.Ordinal);
+        Assert.Contains("2026-07-01T00:03:20", text, StringComparison.Ordinal);
+        Assert.Contains("Anomaly on p1.flow by iid-spike", sfe.Output, StringComparison.Ordinal);
+    }
+}
