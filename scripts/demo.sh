@@ -48,6 +48,7 @@ samples=$(cat "$OUT"/telemetry/*.jsonl 2>/dev/null | wc -l)
 labels=$(($(wc -l < "$OUT/labels.csv") - 1))
 batches=$(grep -c '/telemetry ' "$OUT/mqtt.log" || true)
 over_mqtt=$(grep '/telemetry ' "$OUT/mqtt.log" | grep -o '"tag":' | wc -l)
+anomalies=$(grep -c '/anomaly ' "$OUT/mqtt.log" || true)
 echo
 echo "demo summary: $samples samples written to $OUT/telemetry; $over_mqtt samples in $batches telemetry batches received over MQTT"
-echo "              ($OUT/mqtt.log); $labels injected anomalies labelled in $OUT/labels.csv"
+echo "              ($OUT/mqtt.log); $anomalies anomaly events on the anomaly topic; $labels injected anomalies labelled in $OUT/labels.csv"
