@@ -22,7 +22,7 @@ public sealed record SfeEnsembleOptions
     public double AlarmLevel { get; init; } = 0.65;
 
     /// <summary>After an alarm, levels are capped below the alarm level for this many samples.</summary>
-    public int Suppress { get; init; } = 500;
+    public int Suppress { get; init; } = 700;
 
     /// <summary>Added to the spread of the raw-score history so a flat history does not make every wiggle infinitely unlikely.</summary>
     public double SpreadFloor { get; init; } = 0.1;
@@ -31,7 +31,7 @@ public sealed record SfeEnsembleOptions
     public double LevelScale { get; init; } = 1;
 
     /// <summary>Samples the seasonal channel learns its period from (0 disables it).</summary>
-    public int SeasonalLearn { get; init; } = 600;
+    public int SeasonalLearn { get; init; } = 750;
 
     /// <summary>Smallest autocorrelation peak accepted as a period.</summary>
     public double SeasonalMinCorrelation { get; init; } = 0.6;
@@ -48,9 +48,9 @@ public sealed record SfeEnsembleOptions
     internal static SfeEnsembleOptions From(Params p) => new()
     {
         Window = p.Int("window", 3000), Short = p.Int("short", 5), History = p.Int("history", 2000), LikelihoodAverage = p.Int("likelihoodAverage", 3),
-        AlarmLevel = p.Get("alarmLevel", 0.65), Suppress = p.Int("suppress", 500), Warmup = p.Int("warmup", 50),
+        AlarmLevel = p.Get("alarmLevel", 0.65), Suppress = p.Int("suppress", 700), Warmup = p.Int("warmup", 50),
         SpreadFloor = p.Get("spreadFloor", 0.1), LevelScale = p.Get("levelScale", 1),
-        SeasonalLearn = p.Int("seasonalLearn", 600), SeasonalMinCorrelation = p.Get("seasonalMinCorrelation", 0.6), SeasonalWeight = p.Get("seasonalWeight", 0.8), SeasonalShort = p.Int("seasonalShort", 5),
+        SeasonalLearn = p.Int("seasonalLearn", 750), SeasonalMinCorrelation = p.Get("seasonalMinCorrelation", 0.6), SeasonalWeight = p.Get("seasonalWeight", 0.8), SeasonalShort = p.Int("seasonalShort", 5),
     };
 }
 

@@ -294,7 +294,7 @@ public static class SrBatchDetector
         return units;
     }
 
-    /// <summary>Centred running median of odd width (window/2·2+1), shrinking at both ends.</summary>
+    /// <summary>Centred running median of odd width (window/2·2+1), shrinking at both ends as ML.NET's MedianFilter with needTwoEnd.</summary>
     private static double[] MedianFilter(double[] data, int window)
     {
         var half = window / 2;
@@ -306,11 +306,6 @@ public static class SrBatchDetector
         {
             var lo = Math.Max(0, i - half);
             var hi = Math.Min(data.Length - 1, i + half);
-            if (i - half < 0 && i + half < data.Length - 1 && i < half)
-            {
-                // ML.NET's leading edge uses the first i + half + 1 points
-            }
-
             sorted.Clear();
             for (var k = lo; k <= hi; k++) sorted.Add(data[k]);
             sorted.Sort();
