@@ -328,7 +328,6 @@ public sealed class UaSession : IAsyncDisposable
         var subscription = new UaSubscription(this, response.SubscriptionId, TimeSpan.FromMilliseconds(response.RevisedPublishingInterval),
             response.RevisedMaxKeepAliveCount, response.RevisedLifetimeCount, onDataChange);
         _subscriptions[response.SubscriptionId] = subscription;
-        _publishSlots.Release(0); // publish loop notices on its own
         _subscriptionAdded.TrySetResult();
         return subscription;
     }

@@ -15,5 +15,5 @@ public class OpcUaServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Server = await OpcUaTestServer.StartAsync(Arguments);
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    public async Task DisposeAsync() { if (Server is not null) await Server.DisposeAsync(); }
 }

@@ -53,4 +53,108 @@ public class UaSessionTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaSer
         Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, byName["Int32Matrix"].Value.Value);
         await session.CloseAsync(Timeout());
     }
+
+    [Fact]
+    public async Task BrowsesTheWholeAddressSpaceWithContinuationPoints()
+    {
+        await using var session = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var small = new AddressSpaceWalker(session) { MaxReferencesPerNode = 3, NodesPerRequest = 10 };
+        var nodes = await small.WalkAsync(WellKnownNodes.RootFolder, 64, Timeout(90));
+        Assert.True(small.BrowseNextCalls > 100, $"only {small.BrowseNextCalls} BrowseNext calls");
+        Assert.Contains(nodes, n => n.NodeId == new NodeId("Load.Var0999", 1) && n.Path == "Objects/Load/Var0999");
+        Assert.Contains(nodes, n => n.NodeId == new NodeId("Types.LargeArray", 1) && n.NodeClass == NodeClass.Variable);
+        Assert.Contains(nodes, n => n.NodeId == WellKnownNodes.Server);
+        var whole = new AddressSpaceWalker(session) { MaxReferencesPerNode = 0, NodesPerRequest = 10 };
+        var reference = await whole.WalkAsync(WellKnownNodes.RootFolder, 64, Timeout(90));
+        Assert.Equal(reference.Select(n => n.NodeId.ToString()).Order(), nodes.Select(n => n.NodeId.ToString()).Order());
+        Assert.True(nodes.Count > 1500, $"{nodes.Count} nodes");
+    }
+
+    [Fact]
+    public async Task WriteIsReadBack()
+    {
+        await using var session = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var node = new NodeId("Line1.Press01.SpindleSpeed", 1);
+        var value = Random.Shared.Next(1000, 2000);
+        var results = await session.WriteAsync([new WriteValue(node, new DataValue(new Variant(value)))], Timeout());
+        Assert.True(results[0].IsGood, results[0].ToString());
+        var back = await session.ReadValueAsync(node, Timeout());
+        Assert.Equal(value, back.Value.Value);
+        var wrongType = await session.WriteAsync([new WriteValue(node, new DataValue(new Variant("x")))], Timeout());
+        Assert.True(wrongType[0].IsBad);
+    }
+
+    [Fact]
+    public async Task ReadsTheDataTypeAndTheEngineeringUnits()
+    {
+        await using var session = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var temperature = new NodeId("Line1.Press01.Temperature", 1);
+        var dataType = await session.ReadAsync([new ReadValueId(temperature, AttributeIds.DataType)], Timeout());
+        Assert.Equal(new NodeId(11u), dataType[0].Value.Value); // Double
+        var eu = await session.ReadEngineeringUnitsAsync(temperature, Timeout());
+        Assert.NotNull(eu);
+        Assert.Equal(4408652, eu.UnitId); // UNECE CEL
+        Assert.Equal("°C", eu.DisplayName.Text);
+        Assert.Null(await session.ReadEngineeringUnitsAsync(new NodeId("Line1.Press01.State", 1), Timeout()));
+        var resolved = await session.ResolveBrowsePathAsync("Objects/Line1/Press01/Temperature", Timeout());
+        Assert.Equal(temperature, resolved);
+    }
+
+    [Fact]
+    public async Task LargeArrayReadIsReassembledFromManyChunks()
+    {
+        await using var session = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var dv = await session.ReadValueAsync(new NodeId("Types.LargeArray", 1), Timeout());
+        var values = Assert.IsType<double[]>(dv.Value.Value);
+        Assert.Equal(300_000, values.Length);
+        Assert.Equal(149_999.5, values[^1]);
+        Assert.True(session.Channel.PeerLimits.ReceiveBufferSize < 300_000 * 8);
+    }
+
+    [Fact]
+    public async Task ResponseOverOurMaxMessageSizeFailsCleanly()
+    {
+        var options = new UaSessionOptions { Channel = new() { Limits = new() { MaxMessageSize = 512 * 1024 } } };
+        await using var session = await UaSession.ConnectAsync(fixture.Url, options, cancellationToken: Timeout());
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => session.ReadValueAsync(new NodeId("Types.LargeArray", 1), Timeout()));
+        Assert.True(ex is ServiceResultException or SmartFactoryEdge.Core.PeerUnavailableException or SmartFactoryEdge.Core.ProtocolViolationException, ex.ToString());
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsAreMatchedToTheirResponses()
+    {
+        await using var session = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var tasks = Enumerable.Range(0, 200).Select(i => session.ReadValueAsync(new NodeId($"Load.Var{i:0000}", 1), Timeout())).ToArray();
+        var values = await Task.WhenAll(tasks);
+        for (int i = 0; i < values.Length; i++) Assert.Equal(i, Math.Floor(values[i].Value.ToDouble()));
+    }
+
+    [Fact]
+    public async Task SubscriptionOfAThousandItemsMissesNoValue()
+    {
+        await using var session = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var received = new List<double>[1000];
+        for (int i = 0; i < received.Length; i++) received[i] = [];
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = await session.CreateSubscriptionAsync(TimeSpan.FromMilliseconds(100), (_, message) =>
+        {
+            foreach (var n in message.DataChanges) received[n.ClientHandle].Add(n.Value.Value.ToDouble());
+            if (received.All(r => r.Count >= 8)) enough.TrySetResult();
+        }, Timeout());
+        var specs = Enumerable.Range(0, 1000).Select(i => new MonitoredItemSpec
+        {
+            NodeId = new NodeId($"Load.Var{i:0000}", 1), ClientHandle = (uint)i, SamplingInterval = 0, QueueSize = 10,
+        }).ToArray();
+        var results = await subscription.CreateMonitoredItemsAsync(specs, Timeout());
+        Assert.All(results, r => Assert.True(r.StatusCode.IsGood));
+        await enough.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await subscription.DeleteAsync(Timeout());
+        for (int i = 0; i < received.Length; i++)
+        {
+            var ticks = received[i].Select(v => (long)Math.Round((v - i) * 1000)).ToArray();
+            for (int k = 1; k < ticks.Length; k++)
+                Assert.True(ticks[k] == ticks[k - 1] + 1, $"item {i}: tick {ticks[k - 1]} then {ticks[k]}");
+        }
+        Assert.True(session.KeepAlives >= 0);
+    }
 }
