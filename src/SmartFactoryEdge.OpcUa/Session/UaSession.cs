@@ -393,9 +393,12 @@ public sealed class UaSession : IAsyncDisposable
         }
         catch (ServiceResultException ex) when (ex.StatusCode.Code is StatusCodes.BadNoSubscription)
         {
-            // all subscriptions are gone on the server: wait until one is added again
-            foreach (var s in _subscriptions.Values) s.MarkLost(ex.StatusCode);
-            _subscriptions.Clear();
+            // the server has no subscription for this session: fine if we deleted ours, else they were lost
+            if (!_subscriptions.IsEmpty)
+            {
+                foreach (var s in _subscriptions.Values) s.MarkLost(ex.StatusCode);
+                MarkDead(ex);
+            }
         }
         catch (ServiceResultException ex) when (ex.StatusCode.Code is StatusCodes.BadTooManyPublishRequests)
         {
