@@ -8,6 +8,7 @@ public static class SfeCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("SmartFactoryEdge: industrial data-collection gateway");
+        root.Subcommands.Add(OpcUaCommands.Create());
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
 }
