@@ -111,6 +111,9 @@ public sealed class UaSecureChannel : IAsyncDisposable
 
     public bool IsOpen => _receiveLoop is not null && !_closed.Task.IsCompleted;
 
+    /// <summary>Raised after each token renewal with the new token id.</summary>
+    public event Action<uint>? TokenRenewed;
+
     /// <summary>Number of token renewals done (for tests and metrics).</summary>
     public int Renewals { get; private set; }
 
@@ -212,6 +215,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
                 await Task.Delay(_revisedLifetime * 0.75, ct).ConfigureAwait(false);
                 await IssueTokenAsync(SecurityTokenRequestType.Renew, ct).ConfigureAwait(false);
                 Renewals++;
+                TokenRenewed?.Invoke(_tokenId);
                 SecureChannelLog.Renewed(_logger, _endpointUrl, _tokenId, _revisedLifetime.TotalSeconds);
             }
         }

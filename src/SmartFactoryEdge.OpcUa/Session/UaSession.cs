@@ -443,9 +443,13 @@ public sealed class UaSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Test hook: return true to drop a publish response as if it was lost on the way.</summary>
+    internal Func<PublishResponse, bool>? DropPublishResponse { get; set; }
+
     private async Task HandlePublishResponseAsync(PublishResponse response, CancellationToken ct)
     {
         if (!_subscriptions.TryGetValue(response.SubscriptionId, out var subscription)) return;
+        if (DropPublishResponse?.Invoke(response) == true) return;
         var message = response.NotificationMessage;
         subscription.OnAnyMessage();
         if (message.IsKeepAlive)

@@ -195,3 +195,68 @@ public class OpcUaProbeTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaSe
         Assert.True(count >= 2, sub.ToString());
     }
 }
+
+public class UaSubscriptionRecoveryTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaServerFixture>
+{
+    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    [Fact]
+    public async Task MissingSequenceNumberIsRepublished()
+    {
+        await using var session = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var dropped = new List<uint>();
+        session.DropPublishResponse = r =>
+        {
+            var drop = !r.NotificationMessage.IsKeepAlive && dropped.Count < 2 && r.NotificationMessage.SequenceNumber % 3 == 0;
+            if (drop) lock (dropped) dropped.Add(r.NotificationMessage.SequenceNumber);
+            return drop;
+        };
+        var seen = new List<uint>();
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = await session.CreateSubscriptionAsync(TimeSpan.FromMilliseconds(100), (_, m) =>
+        {
+            lock (seen) seen.Add(m.SequenceNumber);
+            if (seen.Count >= 12) enough.TrySetResult();
+        }, Timeout());
+        await subscription.CreateMonitoredItemsAsync([new MonitoredItemSpec { NodeId = new NodeId("Load.Var0001", 1), ClientHandle = 1, SamplingInterval = 0, QueueSize = 10 }], Timeout());
+        await enough.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(2, dropped.Count);
+        Assert.True(session.Republishes >= 2);
+        lock (seen)
+        {
+            foreach (var d in dropped) Assert.Contains(d, seen);
+            var ordered = seen.ToArray();
+            for (int i = 1; i < ordered.Length; i++) Assert.Equal(ordered[i - 1] + 1, ordered[i]);
+        }
+        Assert.Equal(0, session.LostMessages);
+    }
+
+    [Fact]
+    public async Task SubscriptionIsTransferredToANewSession()
+    {
+        await using var first = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var subscription = await first.CreateSubscriptionAsync(TimeSpan.FromMilliseconds(200), (_, _) => { }, Timeout());
+        await subscription.CreateMonitoredItemsAsync([new MonitoredItemSpec { NodeId = new NodeId("Load.Var0002", 1), ClientHandle = 7 }], Timeout());
+        await using var second = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var results = await second.TransferSubscriptionsAsync([subscription.SubscriptionId], true, Timeout());
+        Assert.True(results[0].StatusCode.IsGood, results[0].StatusCode.ToString());
+        var unknown = await second.TransferSubscriptionsAsync([123456u], true, Timeout());
+        Assert.True(unknown[0].StatusCode.IsBad);
+    }
+
+    [Fact]
+    public async Task SecureChannelTokenIsRenewedBeforeItExpires()
+    {
+        var options = new UaSessionOptions { Channel = new() { TokenLifetime = TimeSpan.FromSeconds(2) } };
+        await using var session = await UaSession.ConnectAsync(fixture.Url, options, cancellationToken: Timeout());
+        var firstToken = session.Channel.TokenId;
+        var renewed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session.Channel.TokenRenewed += _ => { if (session.Channel.Renewals >= 2) renewed.TrySetResult(); };
+        await renewed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(session.Channel.Renewals >= 2, $"renewals {session.Channel.Renewals}, lifetime {session.Channel.RevisedLifetime}");
+        Assert.NotEqual(firstToken, session.Channel.TokenId);
+        var dv = await session.ReadValueAsync(WellKnownNodes.ServerStatusCurrentTime, Timeout());
+        Assert.True(dv.StatusCode.IsGood);
+        Assert.True(session.Channel.IsOpen);
+    }
+}
