@@ -98,6 +98,8 @@ public sealed class UaSession : IAsyncDisposable
                 MaxResponseMessageSize = options.Channel.Limits.MaxMessageSize,
             }, null, cancellationToken).ConfigureAwait(false);
             var session = new UaSession(channel, options, logger, create.SessionId, create.AuthenticationToken, create.RevisedSessionTimeout);
+            session._serverCertificate = create.ServerCertificate;
+            session._serverNonce = create.ServerNonce;
             await session.ActivateAsync(create.ServerEndpoints, cancellationToken).ConfigureAwait(false);
             session.Start();
             SessionLog.Created(logger, endpointUrl, create.SessionId.ToString(), create.RevisedSessionTimeout);
@@ -115,10 +117,15 @@ public sealed class UaSession : IAsyncDisposable
     {
         var channel = new UaSecureChannel(old.EndpointUrl, NoneSecurityPolicy.Instance, old._options.Channel, old._logger);
         await channel.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var session = new UaSession(channel, old._options, old._logger, old.SessionId, old.AuthenticationToken, old.RevisedSessionTimeout.TotalMilliseconds);
+        var session = new UaSession(channel, old._options, old._logger, old.SessionId, old.AuthenticationToken, old.RevisedSessionTimeout.TotalMilliseconds)
+        {
+            _serverCertificate = old._serverCertificate,
+            _serverNonce = old._serverNonce,
+            _endpoints = old._endpoints,
+        };
         try
         {
-            await session.ActivateAsync(null, cancellationToken).ConfigureAwait(false);
+            await session.ActivateAsync(old._endpoints, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -134,16 +141,29 @@ public sealed class UaSession : IAsyncDisposable
         return session;
     }
 
+    private byte[]? _serverCertificate;
+    private byte[]? _serverNonce;
+    private EndpointDescription[]? _endpoints;
+
     private async Task ActivateAsync(EndpointDescription[]? endpoints, CancellationToken ct)
     {
+        _endpoints = endpoints;
         IEncodeable token;
         if (_options.UserName is { } user)
         {
-            var policy = endpoints?.Where(e => e.SecurityMode == MessageSecurityMode.None)
-                .SelectMany(e => e.UserIdentityTokens).FirstOrDefault(t => t.TokenType == UserTokenType.UserName);
-            if (policy?.SecurityPolicyUri is { Length: > 0 } uri && uri != NoneSecurityPolicy.PolicyUri)
-                throw new NotSupportedException($"{EndpointUrl} wants the password encrypted with {uri}; user-token encryption comes with message security (issue 6).");
-            token = new UserNameIdentityToken(policy?.PolicyId ?? "username", user, System.Text.Encoding.UTF8.GetBytes(_options.Password ?? ""), null);
+            var endpoint = endpoints?.FirstOrDefault(e => e.SecurityMode == MessageSecurityMode.None && e.UserIdentityTokens.Any(t => t.TokenType == UserTokenType.UserName));
+            var policy = endpoint?.UserIdentityTokens.First(t => t.TokenType == UserTokenType.UserName)
+                ?? throw new NotSupportedException($"{EndpointUrl} offers no UserName login on its None endpoint.");
+            var password = System.Text.Encoding.UTF8.GetBytes(_options.Password ?? "");
+            if (policy.SecurityPolicyUri is { Length: > 0 } uri && uri != NoneSecurityPolicy.PolicyUri)
+            {
+                var (secret, algorithm) = UserTokenEncryption.Encrypt(uri, password, endpoint!.ServerCertificate ?? _serverCertificate, _serverNonce);
+                token = new UserNameIdentityToken(policy.PolicyId, user, secret, algorithm);
+            }
+            else
+            {
+                token = new UserNameIdentityToken(policy.PolicyId, user, password, null);
+            }
         }
         else
         {
@@ -153,7 +173,8 @@ public sealed class UaSession : IAsyncDisposable
         }
         var request = new ActivateSessionRequest { UserIdentityToken = token, LocaleIds = ["en"] };
         request.RequestHeader.AuthenticationToken = AuthenticationToken;
-        await _channel.SendRequestAsync<ActivateSessionResponse>(request, null, ct).ConfigureAwait(false);
+        var response = await _channel.SendRequestAsync<ActivateSessionResponse>(request, null, ct).ConfigureAwait(false);
+        if (response.ServerNonce is { Length: > 0 } nonce) _serverNonce = nonce;
         Touch();
     }
 

@@ -260,3 +260,18 @@ public class UaSubscriptionRecoveryTests(OpcUaServerFixture fixture) : IClassFix
         Assert.True(session.Channel.IsOpen);
     }
 }
+
+public class UserNameLoginTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaServerFixture>
+{
+    [Fact]
+    public async Task UserNameLoginEncryptsThePasswordForTheTokenPolicy()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        await using var session = await UaSession.ConnectAsync(fixture.Url, new UaSessionOptions { UserName = "operator", Password = "operator-pw" }, cancellationToken: ct);
+        var dv = await session.ReadValueAsync(new NodeId("Line1.Press01.State", 1), ct);
+        Assert.True(dv.StatusCode.IsGood);
+        await session.CloseAsync(ct);
+        var ex = await Assert.ThrowsAsync<ServiceResultException>(() => UaSession.ConnectAsync(fixture.Url, new UaSessionOptions { UserName = "operator", Password = "wrong" }, cancellationToken: ct));
+        Assert.True(ex.StatusCode.IsBad);
+    }
+}
