@@ -441,6 +441,12 @@ public sealed class UaSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Test hook: return true to drop a publish response as if it was lost on the way.</summary>
+    internal Func<PublishResponse, bool>? DropPublishResponse { get; set; }
+
+    /// <summary>How long an out-of-order message waits for the ones before it before they are asked for with Republish.</summary>
+    internal TimeSpan GapTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
     private async Task ProcessLoopAsync()
     {
         var ct = _life.Token;
@@ -455,7 +461,17 @@ public sealed class UaSession : IAsyncDisposable
                 batch.Sort(static (a, b) => a.SubscriptionId != b.SubscriptionId
                     ? a.SubscriptionId.CompareTo(b.SubscriptionId)
                     : a.NotificationMessage.SequenceNumber.CompareTo(b.NotificationMessage.SequenceNumber));
-                foreach (var response in batch) await HandlePublishResponseAsync(response, ct).ConfigureAwait(false);
+                foreach (var response in batch)
+                {
+                    try
+                    {
+                        await HandlePublishResponseAsync(response, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is PeerUnavailableException or ProtocolViolationException or ServiceResultException)
+                    {
+                        MarkDead(ex);
+                    }
+                }
             }
         }
         catch (OperationCanceledException)
@@ -463,9 +479,6 @@ public sealed class UaSession : IAsyncDisposable
             // closing
         }
     }
-
-    /// <summary>Test hook: return true to drop a publish response as if it was lost on the way.</summary>
-    internal Func<PublishResponse, bool>? DropPublishResponse { get; set; }
 
     private async Task HandlePublishResponseAsync(PublishResponse response, CancellationToken ct)
     {
@@ -477,26 +490,27 @@ public sealed class UaSession : IAsyncDisposable
         {
             KeepAlives++;
             // a keep-alive carries the next sequence number to come: anything before it that we lack is missing
-            var lastSent = unchecked(message.SequenceNumber - 1);
-            if (subscription.LastSequenceNumber is { } last && lastSent != last && SequenceAfter(lastSent, last))
-                await RepublishMissingAsync(subscription, last, unchecked(lastSent + 1), ct).ConfigureAwait(false);
-            return;
+            subscription.NoteExists(unchecked(message.SequenceNumber - 1));
         }
-        var seq = message.SequenceNumber;
-        if (subscription.LastSequenceNumber is { } previous)
+        else
         {
-            if (!SequenceAfter(seq, previous)) { _acks.Enqueue(new(subscription.SubscriptionId, seq)); return; } // duplicate (already republished)
-            if (seq != unchecked(previous + 1)) await RepublishMissingAsync(subscription, previous, seq, ct).ConfigureAwait(false);
+            var seq = message.SequenceNumber;
+            if (subscription.LastSequenceNumber is { } previous && !SequenceAfter(seq, previous)) return; // duplicate (already republished)
+            _acks.Enqueue(new(subscription.SubscriptionId, seq));
+            if (subscription.LastSequenceNumber is null || seq == unchecked(subscription.LastSequenceNumber.Value + 1)) subscription.Deliver(message);
+            else subscription.Hold(message);
+            subscription.DrainHeld();
         }
-        subscription.Deliver(message);
-        _acks.Enqueue(new(subscription.SubscriptionId, seq));
+        if (subscription.GapSince is { } since && DateTime.UtcNow - since >= GapTimeout)
+            await RepublishMissingAsync(subscription, ct).ConfigureAwait(false);
     }
 
-    private static bool SequenceAfter(uint a, uint b) => unchecked((int)(a - b)) > 0;
+    internal static bool SequenceAfter(uint a, uint b) => unchecked((int)(a - b)) > 0;
 
-    private async Task RepublishMissingAsync(UaSubscription subscription, uint last, uint next, CancellationToken ct)
+    private async Task RepublishMissingAsync(UaSubscription subscription, CancellationToken ct)
     {
-        for (var missing = unchecked(last + 1); missing != next; missing = unchecked(missing + 1))
+        var rounds = 0;
+        while (subscription.FirstMissing() is { } missing && ++rounds <= 1000)
         {
             Republishes++;
             try
@@ -509,8 +523,9 @@ public sealed class UaSession : IAsyncDisposable
             {
                 LostMessages++;
                 SessionLog.MessageLost(_logger, EndpointUrl, subscription.SubscriptionId, missing);
+                subscription.Skip(missing);
             }
-            if (unchecked(next - missing) > 1000) break; // never loop over a nonsense gap
+            subscription.DrainHeld();
         }
     }
 

@@ -135,6 +135,50 @@ public sealed class UaSubscription
 
     internal void OnAnyMessage() => Interlocked.Exchange(ref _lastMessageTicks, DateTime.UtcNow.Ticks);
 
+    private readonly SortedDictionary<uint, NotificationMessage> _held = new(Comparer<uint>.Create(static (a, b) => unchecked((int)(a - b))));
+    private uint? _knownUpTo;
+
+    /// <summary>Since when a sequence number is missing (null when all arrived in order).</summary>
+    internal DateTime? GapSince { get; private set; }
+
+    /// <summary>Messages received ahead of a missing one.</summary>
+    internal int HeldCount => _held.Count;
+
+    internal void Hold(NotificationMessage message)
+    {
+        _held[message.SequenceNumber] = message;
+        NoteExists(message.SequenceNumber);
+    }
+
+    /// <summary>The server said message <paramref name="sequenceNumber"/> exists (it sent it, or a keep-alive names the next).</summary>
+    internal void NoteExists(uint sequenceNumber)
+    {
+        if (LastSequenceNumber is not { } last || !UaSession.SequenceAfter(sequenceNumber, last)) return;
+        if (_knownUpTo is null || UaSession.SequenceAfter(sequenceNumber, _knownUpTo.Value)) _knownUpTo = sequenceNumber;
+        GapSince ??= DateTime.UtcNow;
+    }
+
+    internal void DrainHeld()
+    {
+        while (LastSequenceNumber is { } last && _held.Remove(unchecked(last + 1), out var next)) Deliver(next);
+        if (LastSequenceNumber is { } l && (_knownUpTo is null || !UaSession.SequenceAfter(_knownUpTo.Value, l)))
+        {
+            GapSince = null;
+            _knownUpTo = null;
+        }
+    }
+
+    /// <summary>The first sequence number after the last delivered one that is known to exist but never arrived.</summary>
+    internal uint? FirstMissing()
+    {
+        if (LastSequenceNumber is not { } last || _knownUpTo is not { } upTo || !UaSession.SequenceAfter(upTo, last)) return null;
+        var next = unchecked(last + 1);
+        return _held.ContainsKey(next) ? null : next;
+    }
+
+    /// <summary>Gives up on a message the server no longer has.</summary>
+    internal void Skip(uint sequenceNumber) => LastSequenceNumber = sequenceNumber;
+
     internal void Deliver(NotificationMessage message)
     {
         LastSequenceNumber = message.SequenceNumber;

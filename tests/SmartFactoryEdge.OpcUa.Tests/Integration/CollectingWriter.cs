@@ -34,11 +34,15 @@ public sealed class CollectingWriter : ISampleWriter
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Waits for a sample written from now on that matches.</summary>
-    public Task<Sample> WaitForAsync(Func<Sample, bool> match, TimeSpan timeout)
+    /// <summary>Waits for a sample written from now on (or, with <paramref name="includeExisting"/>, already written) that matches.</summary>
+    public Task<Sample> WaitForAsync(Func<Sample, bool> match, TimeSpan timeout, bool includeExisting = false)
     {
         var tcs = new TaskCompletionSource<Sample>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_samples) _waiters.Add((match, tcs));
+        lock (_samples)
+        {
+            if (includeExisting && _samples.FirstOrDefault(match) is { TagId: not null } hit) return Task.FromResult(hit);
+            _waiters.Add((match, tcs));
+        }
         return tcs.Task.WaitAsync(timeout);
     }
 }

@@ -46,8 +46,8 @@ public class OpcUaSourceTests(RestartableServerFixture fixture) : IClassFixture<
         var health = new HealthRegistry();
         var source = new OpcUaSource(Options(), health);
         var (run, stop) = await StartAsync(source, writer);
-        var temp = await writer.WaitForAsync(s => s.TagId == "press.temperature", TimeSpan.FromSeconds(10));
-        await writer.WaitForAsync(s => s.TagId == "press.state", TimeSpan.FromSeconds(10));
+        var temp = await writer.WaitForAsync(s => s.TagId == "press.temperature", TimeSpan.FromSeconds(10), includeExisting: true);
+        await writer.WaitForAsync(s => s.TagId == "press.state", TimeSpan.FromSeconds(10), includeExisting: true);
         stop.Cancel();
         await run;
         Assert.Equal("°C", temp.Unit);

@@ -130,8 +130,16 @@ async function main() {
         if (lastState === "Running") { parts = (parts + 1) >>> 0; partCount.setValueFromSource(new Variant({ dataType: DataType.UInt32, value: parts })); }
     }, 1000);
     let loadTick = 0;
+    const REPORT = process.argv.includes("--report"); // print the changes/s the server really produced every 5 s
+    let reportTicks = 0, reportT0 = Date.now();
+    if (REPORT) setInterval(() => {
+        const now = Date.now();
+        console.log(`RATE ${Math.round(reportTicks * loadVars.length * 1000 / (now - reportT0))} changes/s`);
+        reportTicks = 0; reportT0 = now;
+    }, 5000);
     const loadTimer = LOAD_MS > 0 ? setInterval(() => {
         loadTick++;
+        reportTicks++;
         for (let i = 0; i < loadVars.length; i++) loadVars[i].setValueFromSource(new Variant({ dataType: DataType.Double, value: i + loadTick / 1000 }));
     }, LOAD_MS) : null;
 
