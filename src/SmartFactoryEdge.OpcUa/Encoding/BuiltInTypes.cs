@@ -309,23 +309,52 @@ public sealed record DiagnosticInfo
     public DiagnosticInfo? InnerDiagnosticInfo { get; init; }
 }
 
-/// <summary>A value with its status and timestamps (Part 6, 5.2.2.17).</summary>
-public readonly record struct DataValue
+/// <summary>
+/// A value with its status and timestamps (Part 6, 5.2.2.17). Timestamps are stored as ticks (no nullable
+/// wrappers) to keep the struct small: notifications of 1000 values stay out of the large-object heap.
+/// </summary>
+public readonly struct DataValue : IEquatable<DataValue>
 {
+    private const long Absent = long.MinValue;
+    private readonly long _source;
+    private readonly long _server;
+
     public DataValue(Variant value, StatusCode status = default, DateTime? sourceTimestamp = null, DateTime? serverTimestamp = null)
     {
         Value = value;
         StatusCode = status;
-        SourceTimestamp = sourceTimestamp;
-        ServerTimestamp = serverTimestamp;
+        _source = sourceTimestamp?.Ticks ?? Absent;
+        _server = serverTimestamp?.Ticks ?? Absent;
     }
 
     public Variant Value { get; init; }
     public StatusCode StatusCode { get; init; }
-    public DateTime? SourceTimestamp { get; init; }
+
+    public DateTime? SourceTimestamp
+    {
+        get => _source == Absent ? null : new DateTime(_source, DateTimeKind.Utc);
+        init => _source = value?.Ticks ?? Absent;
+    }
+
     public ushort SourcePicoseconds { get; init; }
-    public DateTime? ServerTimestamp { get; init; }
+
+    public DateTime? ServerTimestamp
+    {
+        get => _server == Absent ? null : new DateTime(_server, DateTimeKind.Utc);
+        init => _server = value?.Ticks ?? Absent;
+    }
+
     public ushort ServerPicoseconds { get; init; }
+
+    public bool Equals(DataValue other) => Value.Equals(other.Value) && StatusCode == other.StatusCode && _source == other._source
+        && _server == other._server && SourcePicoseconds == other.SourcePicoseconds && ServerPicoseconds == other.ServerPicoseconds;
+
+    public override bool Equals(object? obj) => obj is DataValue d && Equals(d);
+
+    public override int GetHashCode() => HashCode.Combine(Value, StatusCode, _source, _server);
+
+    public static bool operator ==(DataValue left, DataValue right) => left.Equals(right);
+    public static bool operator !=(DataValue left, DataValue right) => !left.Equals(right);
 
     public override string ToString() => $"{Value} [{StatusCode}] @ {SourceTimestamp:O}";
 }
