@@ -275,3 +275,42 @@ public class UserNameLoginTests(OpcUaServerFixture fixture) : IClassFixture<OpcU
         Assert.True(ex.StatusCode.IsBad);
     }
 }
+
+public class MonitoredItemFilterTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaServerFixture>
+{
+    private static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    [Fact]
+    public async Task AbsoluteDeadbandSuppressesSmallChangesAndPercentNeedsARange()
+    {
+        await using var session = await UaSession.ConnectAsync(fixture.Url, cancellationToken: Timeout());
+        var counts = new int[3];
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = await session.CreateSubscriptionAsync(TimeSpan.FromMilliseconds(100), (_, m) =>
+        {
+            foreach (var n in m.DataChanges) Interlocked.Increment(ref counts[n.ClientHandle]);
+            if (Volatile.Read(ref counts[0]) >= 6) enough.TrySetResult();
+        }, Timeout());
+        var results = await subscription.CreateMonitoredItemsAsync(
+        [
+            new MonitoredItemSpec { NodeId = new NodeId("Load.Var0003", 1), ClientHandle = 0, SamplingInterval = 0, QueueSize = 5 },
+            new MonitoredItemSpec { NodeId = new NodeId("Load.Var0003", 1), ClientHandle = 1, SamplingInterval = 0, QueueSize = 5,
+                Filter = new DataChangeFilter(DataChangeTrigger.StatusValue, DeadbandType.Absolute, 100) },
+            new MonitoredItemSpec { NodeId = new NodeId("Line1.Press01.Temperature", 1), ClientHandle = 2, SamplingInterval = 100,
+                Filter = new DataChangeFilter(DataChangeTrigger.StatusValue, DeadbandType.Percent, 50) },
+            new MonitoredItemSpec { NodeId = new NodeId("Load.Var0004", 1), ClientHandle = 3,
+                Filter = new DataChangeFilter(DataChangeTrigger.StatusValue, DeadbandType.Percent, 5) },
+        ], Timeout());
+        Assert.True(results[0].StatusCode.IsGood && results[1].StatusCode.IsGood && results[2].StatusCode.IsGood);
+        Assert.True(results[3].StatusCode.Code is StatusCodes.BadFilterNotAllowed or StatusCodes.BadMonitoredItemFilterUnsupported, results[3].StatusCode.ToString()); // no EURange
+        await enough.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, Volatile.Read(ref counts[1])); // the initial value only: changes of 0.001 stay inside the deadband
+        await subscription.ModifyAsync(TimeSpan.FromMilliseconds(300), 7, Timeout());
+        Assert.Equal(TimeSpan.FromMilliseconds(300), subscription.PublishingInterval);
+        Assert.Equal(7u, subscription.MaxKeepAliveCount);
+        var deleted = await subscription.DeleteMonitoredItemsAsync([0u, 1u], Timeout());
+        Assert.All(deleted, s => Assert.True(s.IsGood));
+        Assert.Single(subscription.Items); // the refused item was never kept
+        await subscription.DeleteAsync(Timeout());
+    }
+}
