@@ -70,7 +70,17 @@ public sealed class OpcUaSource : ISampleSource
             Password = _options.PasswordEnvironmentVariable is { } env ? Environment.GetEnvironmentVariable(env) : null,
         };
         await using var client = new UaManagedClient(_options.EndpointUrl, (s, ct) => PrepareAsync(s, writer, ct), sessionOptions, _reconnect, _health, _logger, Name);
-        client.Disconnected += reason => ReportOutage(writer, reason);
+        var sourceTag = new KeyValuePair<string, object?>("source", Name);
+        client.Disconnected += reason =>
+        {
+            OpcUaMetrics.Outages.Add(1, sourceTag);
+            ReportOutage(writer, reason);
+        };
+        client.Connected += outcome =>
+        {
+            if (outcome != ReconnectOutcome.NewSession || client.Connects > 1)
+                OpcUaMetrics.Reconnects.Add(1, sourceTag, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
+        };
         Client = client;
         try
         {
@@ -166,6 +176,8 @@ public sealed class OpcUaSource : ISampleSource
     private void OnData(ISampleWriter writer, NotificationMessage message)
     {
         var received = _time.GetUtcNow().UtcDateTime;
+        var before = Interlocked.Read(ref _samples);
+        var droppedBefore = Interlocked.Read(ref _dropped);
         foreach (var n in message.DataChanges)
         {
             if (n.ClientHandle >= (uint)_tags.Length) continue;
@@ -180,6 +192,9 @@ public sealed class OpcUaSource : ISampleSource
         {
             foreach (var tag in _tags) Write(writer, Sample.Faulted(tag.Options.Id, received, status, tag.Unit));
         }
+        var tag0 = new KeyValuePair<string, object?>("source", Name);
+        OpcUaMetrics.Values.Add(Interlocked.Read(ref _samples) - before, tag0);
+        if (Interlocked.Read(ref _dropped) - droppedBefore is > 0 and var d) OpcUaMetrics.Dropped.Add(d, tag0);
     }
 
     private void Write(ISampleWriter writer, in Sample sample)

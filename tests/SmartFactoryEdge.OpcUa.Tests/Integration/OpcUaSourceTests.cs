@@ -44,6 +44,14 @@ public class OpcUaSourceTests(RestartableServerFixture fixture) : IClassFixture<
     {
         var writer = new CollectingWriter();
         var health = new HealthRegistry();
+        long measured = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == OpcUaMetrics.MeterName) l.EnableMeasurementEvents(instrument); };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "sfe.opcua.values") Interlocked.Add(ref measured, value);
+        });
+        listener.Start();
         var source = new OpcUaSource(Options(), health);
         var (run, stop) = await StartAsync(source, writer);
         var temp = await writer.WaitForAsync(s => s.TagId == "press.temperature", TimeSpan.FromSeconds(10), includeExisting: true);
@@ -59,6 +67,8 @@ public class OpcUaSourceTests(RestartableServerFixture fixture) : IClassFixture<
         Assert.Contains(samples, s => s.TagId == "press.state" && s.Value.AsString is "Idle" or "Running" or "Alarm");
         Assert.Contains(samples, s => s.TagId == "press.pressure" && s.Unit is null);
         Assert.Equal(EndpointHealthState.Stopped, health.Snapshot().Single().State);
+        Assert.True(Interlocked.Read(ref measured) > 0);
+        Assert.True(source.SamplesWritten >= Interlocked.Read(ref measured));
     }
 
     [Fact]
