@@ -267,12 +267,12 @@ public ref struct BinaryDecoder
         if ((mask & 0xC0) != 0) throw new UaDecodingException($"DataValue mask 0x{mask:X2} has unknown bits", at);
         var value = (mask & 0x01) != 0 ? ReadVariant() : Variant.Null;
         var status = (mask & 0x02) != 0 ? ReadStatusCode() : default;
-        DateTime? source = (mask & 0x04) != 0 ? ReadDateTime() : null;
+        var source = (mask & 0x04) != 0 ? ReadDateTime().Ticks : DataValue.NoTimestamp;
         ushort sourcePico = (mask & 0x10) != 0 ? ReadUInt16() : (ushort)0;
-        DateTime? server = (mask & 0x08) != 0 ? ReadDateTime() : null;
+        var server = (mask & 0x08) != 0 ? ReadDateTime().Ticks : DataValue.NoTimestamp;
         ushort serverPico = (mask & 0x20) != 0 ? ReadUInt16() : (ushort)0;
         _depth--;
-        return new DataValue(value, status, source, server) { SourcePicoseconds = sourcePico, ServerPicoseconds = serverPico };
+        return new DataValue(value, status, source, sourcePico, server, serverPico);
     }
 
     public DiagnosticInfo? ReadDiagnosticInfo()
@@ -301,6 +301,19 @@ public ref struct BinaryDecoder
         var at = _position;
         var mask = ReadByte();
         if (mask == 0) return Variant.Null;
+        // fast path: fixed-size numeric scalars (the bulk of process data) need no nesting bookkeeping
+        switch (mask)
+        {
+            case (byte)BuiltInType.Double: return Variant.FromScalarBits(BuiltInType.Double, ReadUInt64());
+            case (byte)BuiltInType.Float: return Variant.FromScalarBits(BuiltInType.Float, ReadUInt32());
+            case (byte)BuiltInType.Int32: return new Variant(ReadInt32());
+            case (byte)BuiltInType.UInt32: return new Variant(ReadUInt32());
+            case (byte)BuiltInType.Boolean: return new Variant(ReadBoolean());
+            case (byte)BuiltInType.Int16: return new Variant(ReadInt16());
+            case (byte)BuiltInType.UInt16: return new Variant(ReadUInt16());
+            case (byte)BuiltInType.Int64: return new Variant(ReadInt64());
+            case (byte)BuiltInType.UInt64: return new Variant(ReadUInt64());
+        }
         var typeId = mask & 0x3F;
         if (typeId == 0 || typeId > (int)BuiltInType.DiagnosticInfo)
             throw new UaDecodingException($"Variant type id {typeId} is not a built-in type", at);

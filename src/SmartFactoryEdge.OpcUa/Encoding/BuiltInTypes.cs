@@ -327,6 +327,18 @@ public readonly struct DataValue : IEquatable<DataValue>
         _server = serverTimestamp?.Ticks ?? Absent;
     }
 
+    internal DataValue(Variant value, StatusCode status, long sourceTicks, ushort sourcePicoseconds, long serverTicks, ushort serverPicoseconds)
+    {
+        Value = value;
+        StatusCode = status;
+        _source = sourceTicks;
+        _server = serverTicks;
+        SourcePicoseconds = sourcePicoseconds;
+        ServerPicoseconds = serverPicoseconds;
+    }
+
+    internal const long NoTimestamp = Absent;
+
     public Variant Value { get; init; }
     public StatusCode StatusCode { get; init; }
 
