@@ -400,6 +400,25 @@ public sealed class UaSecureChannel : IAsyncDisposable
         Fail(error);
     }
 
+    /// <summary>Feeds one received chunk through the channel's parser (tests: malformed and mutated chunks).</summary>
+    internal void ProcessChunk(Span<byte> chunk)
+    {
+        if (chunk.Length < ChunkHeader.Length + 4) throw new ProtocolViolationException($"Chunk of {chunk.Length} bytes is too short.");
+        var h = ChunkHeader.Parse(chunk);
+        if (h.Size != chunk.Length) throw new ProtocolViolationException($"Chunk header says {h.Size} bytes, got {chunk.Length}.");
+        OnChunk(h, chunk);
+    }
+
+    /// <summary>Registers a pending request id so that <see cref="ProcessChunk"/> can deliver to it (tests).</summary>
+    internal async Task<int> ExpectResponseForTest(uint requestId)
+    {
+        var pending = new Pending(new TaskCompletionSource<Response>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending[requestId] = pending;
+        var r = await pending.Completion.Task.ConfigureAwait(false);
+        r.Release();
+        return r.Length;
+    }
+
     private void OnChunk(ChunkHeader h, Span<byte> chunk)
     {
         if (h.MessageType == ChunkHeader.Err)
@@ -447,10 +466,13 @@ public sealed class UaSecureChannel : IAsyncDisposable
                 aborted.Completion.TrySetException(new ServiceResultException(new StatusCode(status), $"{_endpointUrl} aborted the response: {reason}"));
             return;
         }
+        var limits = _options.Limits;
         if (!_assemblies.TryGetValue(requestId, out var assembly))
         {
             if (h.ChunkType == 'F')
             {
+                if (limits.MaxMessageSize != 0 && body.Length > limits.MaxMessageSize)
+                    throw new ProtocolViolationException($"{_endpointUrl} sent a message over our MaxMessageSize {limits.MaxMessageSize} for request {requestId}.");
                 // single-chunk message: the common case
                 var buffer = ArrayPool<byte>.Shared.Rent(body.Length);
                 body.CopyTo(buffer);
@@ -461,7 +483,6 @@ public sealed class UaSecureChannel : IAsyncDisposable
             _assemblies[requestId] = assembly;
         }
         assembly.Chunks++;
-        var limits = _options.Limits;
         if (limits.MaxChunkCount != 0 && assembly.Chunks > limits.MaxChunkCount)
         {
             DropAssembly(requestId);
