@@ -293,27 +293,33 @@ public sealed class UaSession : IAsyncDisposable
         return response.Results;
     }
 
-    /// <summary>Resolves "Objects/Line1/Press01/Temperature"-style paths (browse names, optional "ns:" prefix per element) from the Objects folder.</summary>
+    /// <summary>
+    /// Resolves "Objects/Line1/Press01/Temperature"-style paths from the Objects folder. An element may name its
+    /// namespace ("2:Name"); an unqualified element matches a browse name in any namespace (the server's own first).
+    /// </summary>
     public async Task<NodeId?> ResolveBrowsePathAsync(string path, CancellationToken cancellationToken)
     {
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var start = WellKnownNodes.ObjectsFolder;
         if (parts.Length > 0 && parts[0] == "Objects") parts = parts[1..];
-        var elements = new List<RelativePathElement>();
-        var namespaces = await GetNamespaceArrayAsync(cancellationToken).ConfigureAwait(false);
+        var start = WellKnownNodes.ObjectsFolder;
+        if (parts.Length == 0) return start;
+        // fast path: one TranslateBrowsePaths call, unqualified names taken from namespace 1 (the server's own)
+        var elements = parts.Select(p => new RelativePathElement(WellKnownNodes.HierarchicalReferences, false, true,
+            p.Contains(':') ? QualifiedName.Parse(p) : new QualifiedName(1, p))).ToArray();
+        var result = (await TranslateBrowsePathsAsync([new BrowsePath(start, elements)], cancellationToken).ConfigureAwait(false))[0];
+        if (result.StatusCode.IsGood && result.Targets.Length > 0) return result.Targets[0].TargetId.NodeId;
+        // slow path: browse level by level, matching names in any namespace
+        var current = start;
         foreach (var p in parts)
         {
-            var qn = QualifiedName.Parse(p);
-            if (!p.Contains(':') && namespaces.Length > 1)
-            {
-                // unqualified element: try the server's own namespace first (index 1)
-                qn = new QualifiedName(1, p);
-            }
-            elements.Add(new RelativePathElement(WellKnownNodes.HierarchicalReferences, false, true, qn));
+            var wanted = QualifiedName.Parse(p);
+            var qualified = p.Contains(':');
+            var children = await BrowseAllAsync(new BrowseDescription { NodeId = current }, 0, cancellationToken).ConfigureAwait(false);
+            var match = children.FirstOrDefault(c => c.NodeId.IsLocal && c.BrowseName.Name == wanted.Name && (!qualified || c.BrowseName.NamespaceIndex == wanted.NamespaceIndex));
+            if (match is null) return null;
+            current = match.NodeId.NodeId;
         }
-        var result = (await TranslateBrowsePathsAsync([new BrowsePath(start, elements)], cancellationToken).ConfigureAwait(false))[0];
-        if (result.StatusCode.IsBad || result.Targets.Length == 0) return null;
-        return result.Targets[0].TargetId.NodeId;
+        return current;
     }
 
     public async Task<string?[]> GetNamespaceArrayAsync(CancellationToken cancellationToken)

@@ -98,6 +98,9 @@ public class UaSessionTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaSer
         Assert.Null(await session.ReadEngineeringUnitsAsync(new NodeId("Line1.Press01.State", 1), Timeout()));
         var resolved = await session.ResolveBrowsePathAsync("Objects/Line1/Press01/Temperature", Timeout());
         Assert.Equal(temperature, resolved);
+        Assert.Equal(WellKnownNodes.ServerStatusCurrentTime, await session.ResolveBrowsePathAsync("Objects/Server/ServerStatus/CurrentTime", Timeout()));
+        Assert.Equal(WellKnownNodes.ServerStatusCurrentTime, await session.ResolveBrowsePathAsync("0:Server/0:ServerStatus/0:CurrentTime", Timeout()));
+        Assert.Null(await session.ResolveBrowsePathAsync("Objects/Line1/Nope", Timeout()));
     }
 
     [Fact]

@@ -83,4 +83,19 @@ public class OpcUaOptionsValidatorTests
         Assert.Contains("publishingIntervalMs: 500", yaml);
         Assert.Contains("# Double, browse path Press01/Temp", yaml);
     }
+
+    [Fact]
+    public void AddOpcUaSourcesRegistersOneSourcePerEndpointOrRefusesBadConfiguration()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        OpcUaEndpointOptions Endpoint(string name) => new()
+        {
+            Name = name, EndpointUrl = "opc.tcp://127.0.0.1:4840",
+            Tags = [new() { Id = name + ".t", NodeId = "ns=1;s=T" }],
+        };
+        services.AddOpcUaSources([Endpoint("a"), Endpoint("b")]);
+        Assert.Equal(2, services.Count(d => d.ServiceType == typeof(SmartFactoryEdge.Core.Pipeline.ISampleSource)));
+        var ex = Assert.Throws<ArgumentException>(() => services.AddOpcUaSources([Endpoint("a") with { EndpointUrl = "x" }]));
+        Assert.Contains("sources:opcua[0].endpointUrl", ex.Message);
+    }
 }
