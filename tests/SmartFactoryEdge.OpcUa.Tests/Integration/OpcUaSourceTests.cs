@@ -78,6 +78,9 @@ public class OpcUaSourceTests(RestartableServerFixture fixture) : IClassFixture<
         var health = new HealthRegistry();
         var source = new OpcUaSource(Options(), health);
         var (run, stop) = await StartAsync(source, writer);
+        await source.Client!.FirstConnected.WaitAsync(TimeSpan.FromSeconds(20));
+        var reconnected = new TaskCompletionSource<ReconnectOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        source.Client!.Connected += o => reconnected.TrySetResult(o);
         var outage = writer.WaitForAsync(s => s.TagId == "load.0" && s.Quality.Code == StatusCodes.BadNotConnected, TimeSpan.FromSeconds(10));
         await fixture.Server.KillAsync();
         await outage;
@@ -86,9 +89,11 @@ public class OpcUaSourceTests(RestartableServerFixture fixture) : IClassFixture<
         var back = Stopwatch.StartNew();
         var sample = await writer.WaitForAsync(s => s.TagId == "load.0" && s.Quality.IsGood, TimeSpan.FromSeconds(10));
         back.Stop();
+        var outcome = await reconnected.Task.WaitAsync(TimeSpan.FromSeconds(10));
         stop.Cancel();
         await run;
         Assert.True(back.Elapsed < TimeSpan.FromSeconds(10), $"data back after {back.Elapsed}");
+        Assert.Equal(ReconnectOutcome.Recreated, outcome); // a restarted server knows neither the session nor its subscriptions
         Assert.True(sample.Quality.IsGood);
     }
 

@@ -108,8 +108,8 @@ public sealed class UaManagedClient : IAsyncDisposable
                 Interlocked.Increment(ref _connects);
                 var degraded = _subscriptions.Any(s => s.Live is null);
                 Report(degraded ? EndpointHealthState.Degraded : EndpointHealthState.Connected, degraded ? "some subscriptions could not be created" : LastOutcome.ToString());
-                _firstConnected.TrySetResult();
                 Connected?.Invoke(LastOutcome);
+                _firstConnected.TrySetResult();
                 reason = await SuperviseAsync(_session!, cancellationToken).ConfigureAwait(false);
                 // stop the dead session's loops and socket now (its identity stays for reactivation)
                 await _session!.DisposeAsync().ConfigureAwait(false);
@@ -151,9 +151,13 @@ public sealed class UaManagedClient : IAsyncDisposable
         Report(EndpointHealthState.Stopped, null);
     }
 
+    private UaSession? _previous;
+
     private async Task ConnectAsync(CancellationToken ct)
     {
-        var old = _session;
+        // the last session we had stays the candidate for reactivation/transfer until a connect succeeds
+        var old = _session ?? _previous;
+        _previous = old;
         _session = null;
         if (old is not null)
         {
@@ -164,6 +168,7 @@ public sealed class UaManagedClient : IAsyncDisposable
                 {
                     _session = await UaSession.ReactivateAsync(old, ct).ConfigureAwait(false);
                     LastOutcome = ReconnectOutcome.Reactivated;
+                    _previous = null;
                     return;
                 }
                 catch (ServiceResultException)
@@ -195,6 +200,7 @@ public sealed class UaManagedClient : IAsyncDisposable
             throw;
         }
         _session = session;
+        _previous = null;
     }
 
     private async Task<int> TryTransferAsync(UaSession session, CancellationToken ct)
