@@ -245,7 +245,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
     private async Task<TResponse> SendCoreAsync<TResponse>(ServiceRequest request, uint messageType, TimeSpan timeout, CancellationToken ct)
         where TResponse : IServiceResponse<TResponse>
     {
-        if (_closed.Task.IsCompleted) throw new PeerUnavailableException($"Secure channel to {_endpointUrl} is closed.", _closed.Task.Result ?? new IOException("closed"));
+        if (_closed.Task.IsCompleted) throw new PeerUnavailableException($"Secure channel to {_endpointUrl} is closed.", _closeReason ?? new IOException("closed"));
         var requestId = (uint)Interlocked.Increment(ref _nextRequestId);
         request.RequestHeader.RequestHandle = (uint)Interlocked.Increment(ref _nextRequestHandle);
         request.RequestHeader.Timestamp = DateTime.UtcNow;
@@ -275,7 +275,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
         finally
         {
             if (_pending.TryRemove(requestId, out var p) && !received && p.Completion.Task.IsCompletedSuccessfully)
-                p.Completion.Task.Result.Release();
+                (await p.Completion.Task.ConfigureAwait(false)).Release(); // completed: returns at once
         }
         try
         {
@@ -532,9 +532,12 @@ public sealed class UaSecureChannel : IAsyncDisposable
         response.Release(); // nobody waits any more (timed out or cancelled)
     }
 
+    private Exception? _closeReason;
+
     private void Fail(Exception? error)
     {
         if (!_closed.TrySetResult(error)) return;
+        _closeReason = error;
         if (error is not null) SecureChannelLog.Failed(_logger, _endpointUrl, error.Message);
         _life.Cancel();
         var failure = error as PeerUnavailableException ?? new PeerUnavailableException($"Secure channel to {_endpointUrl} closed.", error ?? new IOException("closed"));

@@ -58,6 +58,11 @@ public sealed class UaSession : IAsyncDisposable
     /// <summary>Completes when the session is found dead (channel closed, session invalid on the server).</summary>
     public Task<Exception> Dead => _dead.Task;
 
+    private Exception? _deadReason;
+
+    /// <summary>Why the session died, once <see cref="Dead"/> has completed.</summary>
+    public Exception? DeadReason => Volatile.Read(ref _deadReason);
+
     public IReadOnlyCollection<UaSubscription> Subscriptions => _subscriptions.Values.ToArray();
 
     /// <summary>Publish responses that were keep-alives (for tests and metrics).</summary>
@@ -182,13 +187,22 @@ public sealed class UaSession : IAsyncDisposable
     {
         _publishLoop = Task.Run(PublishLoopAsync, CancellationToken.None);
         _processLoop = Task.Run(ProcessLoopAsync, CancellationToken.None);
-        _ = _channel.Closed.ContinueWith(t => MarkDead(t.Result ?? new PeerUnavailableException($"Secure channel to {EndpointUrl} closed.")),
-            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _watchChannel = WatchChannelAsync();
+    }
+
+    private Task? _watchChannel;
+
+    private async Task WatchChannelAsync()
+    {
+        var reason = await _channel.Closed.ConfigureAwait(false);
+        MarkDead(reason ?? new PeerUnavailableException($"Secure channel to {EndpointUrl} closed."));
     }
 
     internal void MarkDead(Exception reason)
     {
-        if (_dead.TrySetResult(reason)) SessionLog.Dead(_logger, EndpointUrl, reason.Message);
+        if (Interlocked.CompareExchange(ref _deadReason, reason, null) is not null) return;
+        _dead.TrySetResult(reason);
+        SessionLog.Dead(_logger, EndpointUrl, reason.Message);
     }
 
     /// <summary>Sends any service request with this session's authentication token.</summary>
@@ -437,8 +451,9 @@ public sealed class UaSession : IAsyncDisposable
         {
             MarkDead(new PeerUnavailableException($"{EndpointUrl} did not answer Publish within the keep-alive budget.", ex));
         }
-        catch (Exception ex) when (ex is PeerUnavailableException or ProtocolViolationException or ServiceResultException)
+        catch (Exception ex)
         {
+            // this task is not awaited: every failure ends here and marks the session dead (the supervisor heals it)
             MarkDead(ex);
         }
         finally
@@ -564,6 +579,7 @@ public sealed class UaSession : IAsyncDisposable
         await _channel.DisposeAsync().ConfigureAwait(false);
         if (_publishLoop is not null) await _publishLoop.ConfigureAwait(false);
         if (_processLoop is not null) await _processLoop.ConfigureAwait(false);
+        if (_watchChannel is not null) await _watchChannel.ConfigureAwait(false);
     }
 }
 

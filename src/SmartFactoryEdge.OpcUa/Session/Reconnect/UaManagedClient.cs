@@ -162,7 +162,7 @@ public sealed class UaManagedClient : IAsyncDisposable
         if (old is not null)
         {
             await old.DisposeAsync().ConfigureAwait(false); // local only: the server-side session may live on
-            if (!old.Dead.IsCompleted || old.Dead.Result is not ServiceResultException { StatusCode.Code: StatusCodes.BadNoSubscription })
+            if (old.DeadReason is not ServiceResultException { StatusCode.Code: StatusCodes.BadNoSubscription })
             {
                 try
                 {
