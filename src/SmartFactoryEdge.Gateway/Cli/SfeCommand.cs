@@ -14,6 +14,7 @@ public static class SfeCommand
         root.Subcommands.Add(DevicesCommands.Create());
         root.Subcommands.Add(ModbusCommands.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(OpcUaCommands.Create());
         return root;
     }
 

@@ -2,6 +2,7 @@ using SmartFactoryEdge.Anomaly.Configuration;
 using SmartFactoryEdge.Core.Tags;
 using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Modbus.Source;
+using SmartFactoryEdge.OpcUa.Source;
 using SmartFactoryEdge.Gateway.Simulation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -153,6 +154,20 @@ public static class ConfigLoader
                 {
                     if (!string.IsNullOrWhiteSpace(tag) && !sourceTags.Add(tag))
                         binder.Error(binder.Locate(sensors.Devices[d], "tags"), $"sources.sensors.devices[{d}].tags.{quantity}", $"duplicate tag id '{tag}': another source already produces it");
+                }
+            }
+        }
+        if (config.Sources.Opcua.Count > 0)
+        {
+            foreach (var message in OpcUaOptionsValidator.Validate(config.Sources.Opcua))
+                binder.Error(binder.Locate(config.Sources, "opcua"), "sources.opcua", message);
+            for (int e = 0; e < config.Sources.Opcua.Count; e++)
+            {
+                var tags = config.Sources.Opcua[e].Tags;
+                for (int t = 0; t < tags.Count; t++)
+                {
+                    if (!string.IsNullOrWhiteSpace(tags[t].Id) && !sourceTags.Add(tags[t].Id))
+                        binder.Error(binder.LocateValue(tags[t], "id"), $"sources.opcua[{e}].tags[{t}].id", $"duplicate tag id '{tags[t].Id}': another source already produces it");
                 }
             }
         }

@@ -5,6 +5,7 @@ using SmartFactoryEdge.Core.Tags;
 using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Gateway.Simulation;
 using SmartFactoryEdge.Modbus.Source;
+using SmartFactoryEdge.OpcUa.Source;
 using SmartFactoryEdge.Gateway.Sinks;
 using SmartFactoryEdge.Mqtt.Telemetry;
 using SmartFactoryEdge.Storage.Outbox;
@@ -123,8 +124,11 @@ public sealed record SourcesOptions
     /// <summary>Modbus TCP/RTU units to poll; see src/SmartFactoryEdge.Modbus/README.md.</summary>
     public ModbusSourceOptions? Modbus { get; init; }
 
+    /// <summary>OPC UA servers (one entry per endpoint) and their subscribed tags; see src/SmartFactoryEdge.OpcUa/README.md.</summary>
+    public List<OpcUaEndpointOptions> Opcua { get; init; } = [];
+
     /// <summary>Every configured source section that will produce samples.</summary>
-    public int Count => Simulator.Count + (Sensors is { Enabled: true, Devices.Count: > 0 } ? 1 : 0) + (Modbus is { Devices.Count: > 0 } ? 1 : 0);
+    public int Count => Simulator.Count + Opcua.Count + (Sensors is { Enabled: true, Devices.Count: > 0 } ? 1 : 0) + (Modbus is { Devices.Count: > 0 } ? 1 : 0);
 }
 
 public sealed record SinksOptions

@@ -8,6 +8,7 @@ using SmartFactoryEdge.Gateway.Anomaly;
 using SmartFactoryEdge.Storage.Outbox;
 using SmartFactoryEdge.Devices.SensorSource;
 using SmartFactoryEdge.Modbus.Source;
+using SmartFactoryEdge.OpcUa.Source;
 using SmartFactoryEdge.Gateway.Configuration;
 using SmartFactoryEdge.Gateway.Simulation;
 using SmartFactoryEdge.Gateway.Sinks;
@@ -53,6 +54,8 @@ public static class GatewayHost
             builder.Services.AddSingleton<ISampleSink>(sp => sp.GetRequiredService<AnomalySink>());
         }
         AddSimulators(builder.Services, config);
+        if (config.Sources.Opcua.Count > 0)
+            builder.Services.AddOpcUaSources(config.Sources.Opcua);
         if (config.Sources.Modbus is { Devices.Count: > 0 } modbus)
         {
             builder.Services.AddSingleton<ISampleSource>(sp => ModbusSourceRegistration.Create(modbus,

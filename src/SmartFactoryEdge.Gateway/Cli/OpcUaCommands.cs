@@ -1,0 +1,114 @@
+using System.CommandLine;
+using SmartFactoryEdge.Core;
+using SmartFactoryEdge.OpcUa.Services;
+using SmartFactoryEdge.OpcUa.Tools;
+
+namespace SmartFactoryEdge.Gateway.Cli;
+
+/// <summary>
+/// <c>sfe opcua endpoints|browse|read|subscribe</c>: look at an OPC UA server and pick tags.
+/// The logic lives in <see cref="OpcUaProbe"/> (tested in SmartFactoryEdge.OpcUa.Tests); this file only wires options.
+/// </summary>
+public static class OpcUaCommands
+{
+    public static Command Create()
+    {
+        var opcua = new Command("opcua", "Browse, read and subscribe to OPC UA servers (SecurityPolicy None)");
+        opcua.Subcommands.Add(CreateEndpoints());
+        opcua.Subcommands.Add(CreateBrowse());
+        opcua.Subcommands.Add(CreateRead());
+        opcua.Subcommands.Add(CreateSubscribe());
+        return opcua;
+    }
+
+    private static Argument<string> Url() => new("url") { Description = "Server endpoint, e.g. opc.tcp://10.0.0.5:4840/UA/Server" };
+
+    private static Argument<string[]> Nodes() => new("nodes")
+    {
+        Description = "NodeIds (ns=1;s=Line1.Temp, i=2258) or browse paths (Objects/Line1/Press01/Temperature)",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    private static async Task<int> RunAsync(Func<Task> action)
+    {
+        try
+        {
+            await action().ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (ex is PeerUnavailableException or ProtocolViolationException or ServiceResultException or ArgumentException or NotSupportedException)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private static Command CreateEndpoints()
+    {
+        var command = new Command("endpoints", "List the server's endpoints: security policy, mode and login types");
+        var url = Url();
+        command.Arguments.Add(url);
+        command.SetAction((result, ct) => RunAsync(() => OpcUaProbe.EndpointsAsync(result.GetValue(url)!, Console.Out, ct)));
+        return command;
+    }
+
+    private static Command CreateBrowse()
+    {
+        var command = new Command("browse", "Print the address space as a tree (node class, data type, value), or with --emit-config the YAML tag list of a folder");
+        var url = Url();
+        var node = new Option<string>("--node") { Description = "Start node: NodeId or browse path", DefaultValueFactory = _ => "i=85" };
+        var depth = new Option<int>("--depth") { Description = "Levels to descend", DefaultValueFactory = _ => 3 };
+        var emit = new Option<bool>("--emit-config") { Description = "Write the sources.opcua YAML for every variable under --node" };
+        var name = new Option<string>("--name") { Description = "Source name in the emitted YAML (also the tag id prefix)", DefaultValueFactory = _ => "opcua" };
+        var interval = new Option<int>("--publishing-interval") { Description = "Publishing interval in ms for the emitted YAML", DefaultValueFactory = _ => 1000 };
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the YAML to this file instead of the console" };
+        command.Arguments.Add(url);
+        foreach (var o in new Option[] { node, depth, emit, name, interval, output }) command.Options.Add(o);
+        command.SetAction((result, ct) => RunAsync(async () =>
+        {
+            if (!result.GetValue(emit))
+            {
+                await OpcUaProbe.BrowseAsync(result.GetValue(url)!, result.GetValue(node)!, Math.Max(1, result.GetValue(depth)), Console.Out, ct).ConfigureAwait(false);
+                return;
+            }
+            var file = result.GetValue(output);
+            await using var writer = file is null ? null : new StreamWriter(file.FullName);
+            await OpcUaProbe.EmitConfigAsync(result.GetValue(url)!, result.GetValue(node)!, Math.Max(1, result.GetValue(depth)), result.GetValue(name)!,
+                result.GetValue(interval), (TextWriter?)writer ?? Console.Out, ct).ConfigureAwait(false);
+            if (file is not null) await Console.Out.WriteLineAsync($"wrote {file.FullName}").ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    private static Command CreateRead()
+    {
+        var command = new Command("read", "Read the current value, status, timestamp and unit of nodes");
+        var url = Url();
+        var nodes = Nodes();
+        command.Arguments.Add(url);
+        command.Arguments.Add(nodes);
+        command.SetAction((result, ct) => RunAsync(() => OpcUaProbe.ReadAsync(result.GetValue(url)!, result.GetValue(nodes)!, Console.Out, ct)));
+        return command;
+    }
+
+    private static Command CreateSubscribe()
+    {
+        var command = new Command("subscribe", "Subscribe to nodes and print every change (Ctrl+C or --duration ends it)");
+        var url = Url();
+        var nodes = Nodes();
+        var interval = new Option<int>("--interval") { Description = "Publishing interval in ms", DefaultValueFactory = _ => 500 };
+        var duration = new Option<double?>("--duration") { Description = "Seconds to run, then print the count and stop" };
+        command.Arguments.Add(url);
+        command.Arguments.Add(nodes);
+        command.Options.Add(interval);
+        command.Options.Add(duration);
+        command.SetAction((result, ct) => RunAsync(async () =>
+        {
+            var seconds = result.GetValue(duration);
+            var count = await OpcUaProbe.SubscribeAsync(result.GetValue(url)!, result.GetValue(nodes)!, TimeSpan.FromMilliseconds(Math.Max(10, result.GetValue(interval))),
+                seconds is > 0 ? TimeSpan.FromSeconds(seconds.Value) : null, Console.Out, ct).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"{count} values received").ConfigureAwait(false);
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,26 @@
+using SmartFactoryEdge.OpcUa.SecureChannel;
+
+namespace SmartFactoryEdge.OpcUa.Session;
+
+/// <summary>How a session is created and kept alive.</summary>
+public sealed record UaSessionOptions
+{
+    public string ApplicationName { get; init; } = "SmartFactoryEdge";
+
+    public string ApplicationUri { get; init; } = "urn:smartfactoryedge:gateway";
+
+    public string SessionName { get; init; } = "sfe";
+
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>User name for a UserName token; null logs in anonymously.</summary>
+    public string? UserName { get; init; }
+
+    /// <summary>Password for <see cref="UserName"/> (never logged).</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Publish requests kept outstanding per session.</summary>
+    public int OutstandingPublishRequests { get; init; } = 3;
+
+    public SecureChannelOptions Channel { get; init; } = new();
+}
