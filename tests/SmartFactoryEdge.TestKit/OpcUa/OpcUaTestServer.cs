@@ -10,7 +10,8 @@ namespace SmartFactoryEdge.TestKit.OpcUa;
 /// </summary>
 public sealed class OpcUaTestServer : IAsyncDisposable
 {
-    private static readonly string PkiRoot = Path.Combine(Path.GetTempPath(), "sfe-opcua-test-pki");
+    // one folder per test process: two test assemblies starting servers at once must not race on the certificate files
+    private static readonly string PkiRoot = Path.Combine(Path.GetTempPath(), $"sfe-opcua-test-pki-{Environment.ProcessId}");
     private readonly string[] _extraArgs;
     private PeerProcess? _process;
 
