@@ -565,8 +565,20 @@ public sealed class MqttClient : IAsyncDisposable
             var buffer = result.Buffer;
             try
             {
-                while (MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed))
+                while (true)
                 {
+                    // hot path: a bare PUBACK (40 02 id id) completes a publish without decoding a packet object
+                    var first = buffer.FirstSpan;
+                    if (first.Length >= 4 && first[0] == 0x40 && first[1] == 0x02)
+                    {
+                        var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(first[2..]);
+                        if (id == 0) throw new MqttProtocolViolationException(MqttPacketType.PubAck, "packet identifier", 2, "packet identifier 0", MqttReasonCode.ProtocolError);
+                        buffer = buffer.Slice(4);
+                        c.LastReceived = _time.GetTimestamp();
+                        CompleteById(id);
+                        continue;
+                    }
+                    if (!MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed)) break;
                     buffer = buffer.Slice(consumed);
                     c.LastReceived = _time.GetTimestamp();
                     await HandleAsync(c, packet!, cancellationToken).ConfigureAwait(false);
@@ -617,6 +629,24 @@ public sealed class MqttClient : IAsyncDisposable
                 throw new ProtocolViolationException($"MQTT broker {_endpoint} sent an unexpected {packet.Type.ToString().ToUpperInvariant()}.");
         }
         _ = cancellationToken;
+    }
+
+    private void CompleteById(ushort id)
+    {
+        OutgoingPublish? item;
+        lock (_sessionGate)
+        {
+            item = _inflight[id] as OutgoingPublish;
+            if (item is not { Packet.QoS: MqttQualityOfService.AtLeastOnce }) item = null;
+            else _inflight[id] = null!;
+        }
+        if (item is null)
+        {
+            MqttClientLog.UnknownPacketId(_logger, _endpoint, MqttPacketType.PubAck, id);
+            return;
+        }
+        _window.Release();
+        item.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, id));
     }
 
     private void Complete(ushort id, MqttQualityOfService expected, MqttPublishAcknowledgementPacket ack)
