@@ -37,6 +37,7 @@ public sealed class MqttClient : IAsyncDisposable
     private Task? _supervisor;
     private string _clientId;
     private volatile bool _stopping;
+    private volatile bool _sessionEnded;
     private MqttQualityOfService _serverMaxQoS = MqttQualityOfService.ExactlyOnce;
     private bool _serverRetainAvailable = true;
     private uint? _serverMaxPacketSize;
@@ -88,8 +89,13 @@ public sealed class MqttClient : IAsyncDisposable
     public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
-        if (_supervisor is not null) throw new InvalidOperationException("The client is already connected or connecting.");
+        if (_supervisor is { } previous)
+        {
+            if (!_sessionEnded) throw new InvalidOperationException("The client is already connected or connecting.");
+            await previous.ConfigureAwait(false);
+        }
         _stopping = false;
+        _sessionEnded = false;
         var (connection, result) = await ConnectOnceAsync(cleanStart: _options.CleanStart, cancellationToken).ConfigureAwait(false);
         _supervisor = SuperviseAsync(connection);
         return result;
@@ -216,6 +222,7 @@ public sealed class MqttClient : IAsyncDisposable
             await supervisor.ConfigureAwait(false);
             _supervisor = null;
         }
+        _sessionEnded = true;
     }
 
     public async ValueTask DisposeAsync()
@@ -243,7 +250,7 @@ public sealed class MqttClient : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
         if (_connection is { IsAlive: true }) return;
-        if (_supervisor is not null && _options.AutoReconnect && !_stopping) return; // queued until the reconnect
+        if (_supervisor is not null && _options.AutoReconnect && !_stopping && !_sessionEnded) return; // queued until the reconnect
         throw new PeerUnavailableException($"MQTT broker {_endpoint}: not connected.");
     }
 
@@ -496,6 +503,20 @@ public sealed class MqttClient : IAsyncDisposable
 
     /// <summary>Waits for the connection to end, reports it and reconnects with backoff until the client stops.</summary>
     private async Task SuperviseAsync(Connection connection)
+    {
+        try
+        {
+            await SuperviseCoreAsync(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sessionEnded = true;
+            // anything a producer queued while the supervisor was giving up fails now instead of waiting for ever
+            FailSession(new PeerUnavailableException($"MQTT broker {_endpoint}: the session ended."));
+        }
+    }
+
+    private async Task SuperviseCoreAsync(Connection connection)
     {
         var policy = new ExponentialBackoffRetryPolicy(_options.Reconnect);
         while (true)
