@@ -36,7 +36,7 @@ echo "building the .NET driver (Release)..." >&2
 dotnet build "$ROOT/bench/mqtt/MqttThroughput" -c Release -o "$WORK/sfe" -v q -nologo >&2
 echo "mosquitto $(mosquitto -h 2>/dev/null | head -1 | awk '{print $3}') on 127.0.0.1:$PORT; $COUNT msgs of $PAYLOAD bytes per run, in-flight window $INFLIGHT, $RUNS runs, $(nproc) cores" 
 
-declare -A RATES
+declare -A RATES CPU
 for qos in 0 1; do
   for run in $(seq "$RUNS"); do
     for client in sfe mqttjs; do
@@ -48,18 +48,24 @@ for qos in 0 1; do
       fi
       b1=$(awk '{print $14+$15}' "/proc/$BROKER/stat")
       secs=$(echo "$line" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
-      echo "  run $run: $line broker_cpu=$(echo "($b1 - $b0) / $(getconf CLK_TCK) / ($secs + 0.5) * 100" | bc -l | xargs printf '%.0f')%"
+      echo "  run $run: $line broker_cpu_s=$(awk -v a="$b0" -v b="$b1" -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / t }')"
       RATES[$client,$qos]="${RATES[$client,$qos]:-} ${line##*rate=}"
+      CPU[$client,$qos]="${CPU[$client,$qos]:-} $(echo "$line" | sed 's/.*cpu_us_per_msg=\([0-9.]*\).*/\1/')"
     done
   done
 done
 
-# broker_cpu: mosquitto's CPU over the measured run plus the warm-up (approximate); near 100% means the broker is the limit.
+# broker_cpu_s: mosquitto's CPU seconds over the warm-up plus the measured run (compare with seconds= to see if it is the limit).
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo
-printf '%-6s %14s %14s %8s\n' QoS "sfe msg/s" "mqtt.js msg/s" ratio
+printf '%-6s %14s %14s %8s %16s %16s %8s\n' QoS "sfe msg/s" "mqtt.js msg/s" ratio "sfe cpu us/msg" "mqttjs cpu us/msg" ratio
 for qos in 0 1; do
   s=$(echo "${RATES[sfe,$qos]}" | median)
   m=$(echo "${RATES[mqttjs,$qos]}" | median)
-  printf '%-6s %14.0f %14.0f %7.2fx\n' "$qos" "$s" "$m" "$(echo "$s / $m" | bc -l)"
+  sc=$(echo "${CPU[sfe,$qos]}" | median)
+  mc=$(echo "${CPU[mqttjs,$qos]}" | median)
+  printf '%-6s %14.0f %14.0f %7.2fx %16.2f %16.2f %7.2fx\n' "$qos" "$s" "$m" "$(awk -v a="$s" -v b="$m" 'BEGIN { print a / b }')" \
+    "$sc" "$mc" "$(awk -v a="$mc" -v b="$sc" 'BEGIN { print a / b }')"
 done
+echo "(medians of $RUNS runs; cpu = client process CPU microseconds per message, lower is better; the last ratio is mqtt.js cpu / sfe cpu)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (a shared machine makes msg/s noisy; CPU per message is steadier)"
