@@ -72,7 +72,10 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>QoS 1/2 publishes waiting for their acknowledgement.</summary>
     public int InFlightCount => _window.Count;
 
-    /// <summary>Delivered messages. Runs on the receive loop: a slow handler slows the connection (backpressure).</summary>
+    /// <summary>
+    /// Delivered messages, in order, on a dispatcher loop (not the receive loop: a handler may publish and await the PUBACK).
+    /// QoS 1/2 messages are acknowledged after the handler returns; a slow handler slows reading once 1024 messages wait.
+    /// </summary>
     public event Func<MqttApplicationMessageReceivedEventArgs, Task>? ApplicationMessageReceivedAsync;
 
     /// <summary>Raised after every successful CONNACK (first connect and reconnects).</summary>
@@ -628,7 +631,7 @@ public sealed class MqttClient : IAsyncDisposable
                 Complete(comp.PacketIdentifier, MqttQualityOfService.ExactlyOnce, comp);
                 break;
             case MqttPublishPacket publish:
-                await OnPublishAsync(c, publish).ConfigureAwait(false);
+                await OnPublishAsync(c, publish, cancellationToken).ConfigureAwait(false);
                 break;
             case MqttPubRelPacket rel:
                 lock (_sessionGate) _inboundQoS2.Remove(rel.PacketIdentifier);
@@ -712,7 +715,7 @@ public sealed class MqttClient : IAsyncDisposable
         c.Send(new MqttPubRelPacket { PacketIdentifier = rec.PacketIdentifier });
     }
 
-    private async ValueTask OnPublishAsync(Connection c, MqttPublishPacket publish)
+    private ValueTask OnPublishAsync(Connection c, MqttPublishPacket publish, CancellationToken cancellationToken)
     {
         var topic = publish.Topic;
         if (publish.TopicAlias is { } alias)
@@ -723,38 +726,49 @@ public sealed class MqttClient : IAsyncDisposable
             else if (!c.InboundAliases.TryGetValue(alias, out topic!))
                 throw new ProtocolViolationException($"MQTT broker {_endpoint} used unknown topic alias {alias}.");
         }
-        var deliver = true;
-        if (publish.QoS == MqttQualityOfService.ExactlyOnce)
+        // handed to the dispatcher loop, so that a handler may itself publish and await a PUBACK (which this loop reads)
+        var item = new InboundPublish(publish, topic);
+        return c.Inbound.Writer.TryWrite(item) ? ValueTask.CompletedTask : c.Inbound.Writer.WriteAsync(item, cancellationToken);
+    }
+
+    /// <summary>Delivers inbound messages in order, then acknowledges each (at-least-once towards the handler).</summary>
+    private async Task DispatchLoopAsync(Connection c, CancellationToken cancellationToken)
+    {
+        await foreach (var (publish, topic) in c.Inbound.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            lock (_sessionGate) deliver = _inboundQoS2.Add(publish.PacketIdentifier);
-        }
-        if (deliver && ApplicationMessageReceivedAsync is { } handler)
-        {
-            var message = new MqttApplicationMessage
+            var deliver = true;
+            if (publish.QoS == MqttQualityOfService.ExactlyOnce)
             {
-                Topic = topic,
-                Payload = publish.Payload,
-                QoS = publish.QoS,
-                Retain = publish.Retain,
-                Dup = publish.Dup,
-                MessageExpiryInterval = publish.MessageExpiryInterval,
-                ContentType = publish.ContentType,
-                ResponseTopic = publish.ResponseTopic,
-                CorrelationData = publish.CorrelationData,
-                PayloadFormatIndicator = publish.PayloadFormatIndicator,
-                UserProperties = publish.UserProperties,
-                SubscriptionIdentifiers = publish.SubscriptionIdentifiers,
-            };
-            await InvokeSafelyAsync(handler, new MqttApplicationMessageReceivedEventArgs(message, _clientId)).ConfigureAwait(false);
-        }
-        switch (publish.QoS)
-        {
-            case MqttQualityOfService.AtLeastOnce:
-                c.Send(new MqttPubAckPacket { PacketIdentifier = publish.PacketIdentifier });
-                break;
-            case MqttQualityOfService.ExactlyOnce:
-                c.Send(new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier });
-                break;
+                lock (_sessionGate) deliver = _inboundQoS2.Add(publish.PacketIdentifier);
+            }
+            if (deliver && ApplicationMessageReceivedAsync is { } handler)
+            {
+                var message = new MqttApplicationMessage
+                {
+                    Topic = topic,
+                    Payload = publish.Payload,
+                    QoS = publish.QoS,
+                    Retain = publish.Retain,
+                    Dup = publish.Dup,
+                    MessageExpiryInterval = publish.MessageExpiryInterval,
+                    ContentType = publish.ContentType,
+                    ResponseTopic = publish.ResponseTopic,
+                    CorrelationData = publish.CorrelationData,
+                    PayloadFormatIndicator = publish.PayloadFormatIndicator,
+                    UserProperties = publish.UserProperties,
+                    SubscriptionIdentifiers = publish.SubscriptionIdentifiers,
+                };
+                await InvokeSafelyAsync(handler, new MqttApplicationMessageReceivedEventArgs(message, _clientId)).ConfigureAwait(false);
+            }
+            switch (publish.QoS)
+            {
+                case MqttQualityOfService.AtLeastOnce:
+                    c.Send(new MqttPubAckPacket { PacketIdentifier = publish.PacketIdentifier });
+                    break;
+                case MqttQualityOfService.ExactlyOnce:
+                    c.Send(new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier });
+                    break;
+            }
         }
     }
 
@@ -878,6 +892,8 @@ public sealed class MqttClient : IAsyncDisposable
 
     private readonly record struct ControlItem(MqttPacket Packet, TaskCompletionSource? Written);
 
+    private readonly record struct InboundPublish(MqttPublishPacket Packet, string Topic);
+
     /// <summary>One TCP/TLS connection and its three loops.</summary>
     private sealed class Connection
     {
@@ -902,6 +918,8 @@ public sealed class MqttClient : IAsyncDisposable
         public Dictionary<string, ushort> OutboundAliases { get; } = new(StringComparer.Ordinal);
         public Dictionary<ushort, string> InboundAliases { get; } = [];
         public Channel<ControlItem> Control { get; } = Channel.CreateUnbounded<ControlItem>(new UnboundedChannelOptions { SingleReader = true });
+        /// <summary>Received publishes waiting for the handler; bounded, so a slow handler slows the socket instead of memory growing.</summary>
+        public Channel<InboundPublish> Inbound { get; } = Channel.CreateBounded<InboundPublish>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         public long LastSent;
         public long LastReceived;
         public long PingSentAt;
@@ -919,6 +937,7 @@ public sealed class MqttClient : IAsyncDisposable
                 Observe(client.ReceiveLoopAsync(this, token)),
                 Observe(client.SendLoopAsync(this, token)),
                 Observe(client.KeepAliveLoopAsync(this, token)),
+                Observe(client.DispatchLoopAsync(this, token)),
             ];
         }
 
@@ -944,6 +963,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             if (!_ended.TrySetResult(error)) return;
             Control.Writer.TryComplete();
+            Inbound.Writer.TryComplete();
             try
             {
                 _cts.Cancel();

@@ -228,6 +228,30 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     }
 
     [Fact]
+    public async Task AHandlerMayPublishAndAwaitItsPubAckWithoutDeadlock()
+    {
+        var request = TestMqtt.Topic("req");
+        var reply = TestMqtt.Topic("reply");
+        await using var responder = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        responder.ApplicationMessageReceivedAsync += async e =>
+        {
+            if (e.ApplicationMessage.Topic != request) return;
+            var r = await responder.PublishAsync(reply, e.ApplicationMessage.Payload, MqttQualityOfService.AtLeastOnce); // needs the receive loop
+            Assert.True(r.IsSuccess);
+        };
+        await responder.ConnectAsync();
+        await responder.SubscribeAsync(request, MqttQualityOfService.AtLeastOnce);
+
+        await using var asker = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        var inbox = TestMqtt.Collect(asker);
+        await asker.ConnectAsync();
+        await asker.SubscribeAsync(reply, MqttQualityOfService.AtLeastOnce);
+        for (int i = 0; i < 20; i++) await asker.PublishAsync(request, Encoding.UTF8.GetBytes($"q{i}"), MqttQualityOfService.AtLeastOnce);
+        var answers = await TestMqtt.TakeAsync(inbox, 20);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"q{i}"), answers.Select(m => Encoding.UTF8.GetString(m.Payload.Span)));
+    }
+
+    [Fact]
     public async Task UnsubscribeStopsDelivery()
     {
         var topic = TestMqtt.Topic("unsub");
