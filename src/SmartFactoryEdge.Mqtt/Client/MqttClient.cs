@@ -109,7 +109,32 @@ public sealed class MqttClient : IAsyncDisposable
     /// from many threads. While the link is down (and auto-reconnect is on) the message waits in the session.
     /// </summary>
     /// <exception cref="PeerUnavailableException">Not connected and no reconnect is under way.</exception>
-    public async Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
+    public Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
+    {
+        OutgoingPublish item;
+        try
+        {
+            item = Prepare(message);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<MqttPublishResult>(e);
+        }
+        // fast path (no state machine, no extra hop): a free window slot and room in the queue
+        if (item.Packet.QoS != MqttQualityOfService.AtMostOnce)
+        {
+            if (!_window.TryAcquire()) return PublishSlowAsync(item, acquired: false, cancellationToken);
+            if (!TryRegister(item))
+            {
+                _window.Release();
+                return Task.FromException<MqttPublishResult>(new InvalidOperationException("No free packet identifier."));
+            }
+        }
+        if (!_outgoing.Writer.TryWrite(item)) return PublishSlowAsync(item, acquired: true, cancellationToken);
+        return cancellationToken.CanBeCanceled ? item.Completion.Task.WaitAsync(cancellationToken) : item.Completion.Task;
+    }
+
+    private OutgoingPublish Prepare(MqttApplicationMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!MqttTopic.IsValidTopicName(message.Topic)) throw new ArgumentException($"'{message.Topic}' is not a valid topic name (empty, or has wildcards).", nameof(message));
@@ -117,7 +142,6 @@ public sealed class MqttClient : IAsyncDisposable
         if (message.QoS > _serverMaxQoS) throw new ArgumentException($"The broker {_endpoint} supports QoS up to {(int)_serverMaxQoS}, not {(int)message.QoS}.", nameof(message));
         if (message.Retain && !_serverRetainAvailable) throw new ArgumentException($"The broker {_endpoint} does not support retained messages.", nameof(message));
         EnsureUsable();
-
         var packet = new MqttPublishPacket
         {
             Topic = message.Topic,
@@ -133,8 +157,13 @@ public sealed class MqttClient : IAsyncDisposable
         };
         if (_serverMaxPacketSize is { } max && MqttPacketFormatter.GetEncodedSize(packet, _options.ProtocolVersion) > max)
             throw new ArgumentException($"The message to '{message.Topic}' exceeds the broker's maximum packet size of {max} bytes.", nameof(message));
-        var item = new OutgoingPublish(packet);
-        if (packet.QoS != MqttQualityOfService.AtMostOnce)
+        return new OutgoingPublish(packet);
+    }
+
+    private async Task<MqttPublishResult> PublishSlowAsync(OutgoingPublish item, bool acquired, CancellationToken cancellationToken)
+    {
+        var packet = item.Packet;
+        if (!acquired && packet.QoS != MqttQualityOfService.AtMostOnce)
         {
             await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
             if (!TryRegister(item))
@@ -145,8 +174,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
         try
         {
-            if (!_outgoing.Writer.TryWrite(item))
-                await _outgoing.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            await _outgoing.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
