@@ -252,6 +252,25 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     }
 
     [Fact]
+    public async Task ASessionTakeoverEndsTheFirstConnectionAndIsReported()
+    {
+        var options = TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500) with { AutoReconnect = false };
+        await using var first = new MqttClient(options);
+        var lost = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        first.DisconnectedAsync += e => { lost.TrySetResult(e); return Task.CompletedTask; };
+        await first.ConnectAsync();
+        await using var second = new MqttClient(options); // same client id: the broker takes the session over
+        await second.ConnectAsync();
+        var e = await lost.Task.WaitAsync(TestMqtt.Guard);
+        // Mosquitto 2.0.11 closes the socket here rather than sending DISCONNECT 0x8E; if it does send one, it is reported
+        Assert.True(e.ReasonCode is null or MqttReasonCode.SessionTakenOver, e.Exception?.Message);
+        Assert.Contains(Broker.AnonymousPort.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Exception!.Message, StringComparison.Ordinal);
+        Assert.False(e.WillReconnect);
+        await Assert.ThrowsAsync<PeerUnavailableException>(() => first.PublishAsync("a/b", "x"u8.ToArray()));
+        Assert.True(second.IsConnected);
+    }
+
+    [Fact]
     public async Task UnsubscribeStopsDelivery()
     {
         var topic = TestMqtt.Topic("unsub");
