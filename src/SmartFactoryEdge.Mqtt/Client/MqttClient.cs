@@ -452,6 +452,7 @@ public sealed class MqttClient : IAsyncDisposable
                 connection.Start(this);
                 stream = null;
                 MqttClientLog.Connected(_logger, _endpoint, v, _clientId, connAck.SessionPresent);
+                MqttClientMetrics.Connects.Add(1);
                 if (ConnectedAsync is { } handler) await InvokeSafelyAsync(handler, result).ConfigureAwait(false);
                 return (connection, result);
             }
@@ -509,6 +510,7 @@ public sealed class MqttClient : IAsyncDisposable
         if (buffer.WrittenCount > 0) await connection.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         await connection.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         MqttClientLog.Resent(_logger, _endpoint, resend.Count);
+        MqttClientMetrics.PublishesResent.Add(resend.Count);
     }
 
     private async Task<MqttPacket?> ReadPacketAsync(PipeReader reader, CancellationToken cancellationToken)
@@ -555,7 +557,11 @@ public sealed class MqttClient : IAsyncDisposable
             var (error, serverReason) = await connection.RunAsync().ConfigureAwait(false);
             if (ReferenceEquals(_connection, connection)) _connection = null;
             var reconnect = _options.AutoReconnect && !_stopping && !_lifetime.IsCancellationRequested;
-            if (error is not null) MqttClientLog.ConnectionLost(_logger, _endpoint, error.Message, error);
+            if (error is not null)
+            {
+                MqttClientLog.ConnectionLost(_logger, _endpoint, error.Message, error);
+                MqttClientMetrics.ConnectionsLost.Add(1);
+            }
             if (DisconnectedAsync is { } handler)
                 await InvokeSafelyAsync(handler, new MqttClientDisconnectedEventArgs(error, serverReason, reconnect)).ConfigureAwait(false);
             if (!reconnect)
@@ -698,6 +704,7 @@ public sealed class MqttClient : IAsyncDisposable
             return;
         }
         _window.Release();
+        MqttClientMetrics.PublishesAcknowledged.Add(1);
         item.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, id));
     }
 
@@ -722,6 +729,7 @@ public sealed class MqttClient : IAsyncDisposable
             return;
         }
         _window.Release();
+        MqttClientMetrics.PublishesAcknowledged.Add(1);
         item.Completion.TrySetResult(new MqttPublishResult(ack.ReasonCode, id, ack.ReasonString));
     }
 
@@ -787,6 +795,7 @@ public sealed class MqttClient : IAsyncDisposable
                     SubscriptionIdentifiers = publish.SubscriptionIdentifiers,
                 };
                 await InvokeSafelyAsync(handler, new MqttApplicationMessageReceivedEventArgs(message, _clientId)).ConfigureAwait(false);
+                MqttClientMetrics.MessagesReceived.Add(1);
             }
             switch (publish.QoS)
             {
@@ -809,6 +818,7 @@ public sealed class MqttClient : IAsyncDisposable
         var acknowledged = new List<TaskCompletionSource>();
         var control = c.Control.Reader;
         var data = _outgoing.Reader;
+        long published = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -832,10 +842,16 @@ public sealed class MqttClient : IAsyncDisposable
                 }
                 if (c.OutboundAliasMaximum > 0) ApplyAlias(c, publish);
                 MqttPacketFormatter.Encode(packet, version, buffer);
+                published++;
             }
             if (buffer.WrittenCount > 0)
             {
                 await c.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                if (published > 0)
+                {
+                    MqttClientMetrics.PublishesSent.Add(published);
+                    published = 0;
+                }
                 c.LastSent = _time.GetTimestamp();
                 buffer.Clear();
                 foreach (var p in writtenQoS0) p.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, 0));

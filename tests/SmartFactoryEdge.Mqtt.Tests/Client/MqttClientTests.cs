@@ -271,6 +271,28 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     }
 
     [Fact]
+    public async Task AcknowledgedPublishesAreCountedAsMetrics()
+    {
+        long acknowledged = 0, connects = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == MqttClientMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "sfe.mqtt.publishes.acknowledged") Interlocked.Add(ref acknowledged, value);
+            if (instrument.Name == "sfe.mqtt.connects") Interlocked.Add(ref connects, value);
+        });
+        listener.Start();
+        await using var client = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V311));
+        await client.ConnectAsync();
+        for (int i = 0; i < 10; i++) await client.PublishAsync(TestMqtt.Topic("metrics"), "x"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+        Assert.True(Interlocked.Read(ref acknowledged) >= 10); // other tests may add to the shared meter
+        Assert.True(Interlocked.Read(ref connects) >= 1);
+    }
+
+    [Fact]
     public async Task UnsubscribeStopsDelivery()
     {
         var topic = TestMqtt.Topic("unsub");
