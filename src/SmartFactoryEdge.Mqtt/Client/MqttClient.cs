@@ -38,6 +38,7 @@ public sealed class MqttClient : IAsyncDisposable
     private string _clientId;
     private volatile bool _stopping;
     private volatile bool _sessionEnded;
+    private CancellationTokenSource _stopRequested = new();
     private MqttQualityOfService _serverMaxQoS = MqttQualityOfService.ExactlyOnce;
     private bool _serverRetainAvailable = true;
     private uint? _serverMaxPacketSize;
@@ -99,6 +100,11 @@ public sealed class MqttClient : IAsyncDisposable
         }
         _stopping = false;
         _sessionEnded = false;
+        if (_stopRequested.IsCancellationRequested)
+        {
+            _stopRequested.Dispose();
+            _stopRequested = new CancellationTokenSource();
+        }
         var (connection, result) = await ConnectOnceAsync(cleanStart: _options.CleanStart, cancellationToken).ConfigureAwait(false);
         _supervisor = SuperviseAsync(connection);
         return result;
@@ -225,6 +231,7 @@ public sealed class MqttClient : IAsyncDisposable
     public async Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.Success, CancellationToken cancellationToken = default)
     {
         _stopping = true;
+        await _stopRequested.CancelAsync().ConfigureAwait(false); // ends a reconnect back-off or attempt at once
         var connection = _connection;
         if (connection is { IsAlive: true })
         {
@@ -270,6 +277,7 @@ public sealed class MqttClient : IAsyncDisposable
         _lifetime.Cancel();
         FailSession(new ObjectDisposedException(nameof(MqttClient)));
         _lifetime.Dispose();
+        _stopRequested.Dispose();
     }
 
     /// <summary>Drops the socket without DISCONNECT, as a crash or a cut cable would (tests: the will must fire).</summary>
@@ -582,16 +590,18 @@ public sealed class MqttClient : IAsyncDisposable
                 MqttClientLog.Reconnecting(_logger, _endpoint, attempt, delay.Value.TotalMilliseconds);
                 try
                 {
-                    await Task.Delay(delay.Value, _time, _lifetime.Token).ConfigureAwait(false);
+                    var stop = _stopRequested.Token;
+                    await Task.Delay(delay.Value, _time, stop).ConfigureAwait(false);
                     if (_stopping) continue;
-                    (next, _) = await ConnectOnceAsync(cleanStart: false, _lifetime.Token).ConfigureAwait(false);
+                    (next, _) = await ConnectOnceAsync(cleanStart: false, stop).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+                catch (OperationCanceledException) when (_lifetime.IsCancellationRequested || _stopping)
                 {
                     return;
                 }
-                catch (Exception e) when (e is PeerUnavailableException or ProtocolViolationException or IOException)
+                catch (Exception e) when (!_lifetime.IsCancellationRequested)
                 {
+                    // anything else (a TLS file gone, a refused CONNECT) is retried too: the gateway must heal by itself
                     MqttClientLog.ReconnectFailed(_logger, _endpoint, attempt, e.Message);
                 }
             }

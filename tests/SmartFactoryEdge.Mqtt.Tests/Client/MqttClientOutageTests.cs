@@ -150,6 +150,25 @@ public class MqttOutageRecoveryTests
     }
 
     [Fact]
+    public async Task DisconnectDuringAReconnectBackOffReturnsAtOnce()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = TestMqtt.Options(broker.AnonymousPort, MqttProtocolVersion.V500) with
+        {
+            Reconnect = new() { InitialDelay = TimeSpan.FromSeconds(60), MaxDelay = TimeSpan.FromSeconds(60), JitterFactor = 0 },
+        };
+        await using var client = new MqttClient(options);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += _ => { lost.TrySetResult(); return Task.CompletedTask; };
+        await client.ConnectAsync();
+        await broker.StopAsync();
+        await lost.Task.WaitAsync(TestMqtt.Guard);
+        // the supervisor now waits 60 s before its next attempt; DisconnectAsync must not wait for it
+        await client.DisconnectAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
     public async Task TheSinkStartsWithoutABrokerAndConnectsWhenItAppears()
     {
         await using var broker = await MosquittoBroker.StartAsync();
