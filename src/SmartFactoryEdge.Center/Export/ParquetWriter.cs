@@ -191,7 +191,7 @@ public sealed class ParquetWriter : IDisposable
             }
             indices.Add(index);
         }
-        return (entries, indices.ToArray());
+        return entries.Count == 0 ? null : (entries, indices.ToArray()); // all null: nothing to put in a dictionary
     }
 
     private static void Plain(ParquetType type, object v, IBufferWriter<byte> output)
