@@ -51,7 +51,7 @@ public sealed class TelemetryDecoder(SparkplugSessions? sparkplug = null)
         }
         catch (JsonException ex)
         {
-            return CenterMessage.Dead(topic, payload, $"malformed JSON at line {ex.LineNumber ?? 0}, byte {ex.BytePositionInLine ?? 0}: {FirstLine(ex.Message)}", receivedMicros);
+            return CenterMessage.Dead(topic, payload, $"malformed JSON at line {(ex.LineNumber ?? 0) + 1}, byte {ex.BytePositionInLine ?? 0}: {WithoutPosition(FirstLine(ex.Message))}", receivedMicros);
         }
         catch (InvalidOperationException ex)
         {
@@ -69,6 +69,12 @@ public sealed class TelemetryDecoder(SparkplugSessions? sparkplug = null)
         {
             return CenterMessage.Dead(topic, payload, "invalid value: " + FirstLine(ex.Message), receivedMicros);
         }
+    }
+
+    private static string WithoutPosition(string s)
+    {
+        var i = s.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return i < 0 ? s : s[..i];
     }
 
     private static string FirstLine(string s)

@@ -11,6 +11,7 @@ public static class SfeCommand
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(MqttCommands.Create());
+        root.Subcommands.Add(CenterCommands.Create());
         return root;
     }
 
