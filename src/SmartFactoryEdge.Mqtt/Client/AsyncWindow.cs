@@ -13,6 +13,17 @@ internal sealed class AsyncWindow(int limit)
 
     public int Count { get { lock (_gate) return _count; } }
 
+    /// <summary>Takes a slot if one is free and nobody is waiting.</summary>
+    public bool TryAcquire()
+    {
+        lock (_gate)
+        {
+            if (_count >= _limit || _waiters.Count != 0) return false;
+            _count++;
+            return true;
+        }
+    }
+
     public ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
         TaskCompletionSource tcs;

@@ -37,6 +37,8 @@ public sealed class MqttClient : IAsyncDisposable
     private Task? _supervisor;
     private string _clientId;
     private volatile bool _stopping;
+    private volatile bool _sessionEnded;
+    private CancellationTokenSource _stopRequested = new();
     private MqttQualityOfService _serverMaxQoS = MqttQualityOfService.ExactlyOnce;
     private bool _serverRetainAvailable = true;
     private uint? _serverMaxPacketSize;
@@ -71,7 +73,10 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>QoS 1/2 publishes waiting for their acknowledgement.</summary>
     public int InFlightCount => _window.Count;
 
-    /// <summary>Delivered messages. Runs on the receive loop: a slow handler slows the connection (backpressure).</summary>
+    /// <summary>
+    /// Delivered messages, in order, on a dispatcher loop (not the receive loop: a handler may publish and await the PUBACK).
+    /// QoS 1/2 messages are acknowledged after the handler returns; a slow handler slows reading once 1024 messages wait.
+    /// </summary>
     public event Func<MqttApplicationMessageReceivedEventArgs, Task>? ApplicationMessageReceivedAsync;
 
     /// <summary>Raised after every successful CONNACK (first connect and reconnects).</summary>
@@ -88,8 +93,18 @@ public sealed class MqttClient : IAsyncDisposable
     public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
-        if (_supervisor is not null) throw new InvalidOperationException("The client is already connected or connecting.");
+        if (_supervisor is { } previous)
+        {
+            if (!_sessionEnded) throw new InvalidOperationException("The client is already connected or connecting.");
+            await previous.ConfigureAwait(false);
+        }
         _stopping = false;
+        _sessionEnded = false;
+        if (_stopRequested.IsCancellationRequested)
+        {
+            _stopRequested.Dispose();
+            _stopRequested = new CancellationTokenSource();
+        }
         var (connection, result) = await ConnectOnceAsync(cleanStart: _options.CleanStart, cancellationToken).ConfigureAwait(false);
         _supervisor = SuperviseAsync(connection);
         return result;
@@ -100,7 +115,32 @@ public sealed class MqttClient : IAsyncDisposable
     /// from many threads. While the link is down (and auto-reconnect is on) the message waits in the session.
     /// </summary>
     /// <exception cref="PeerUnavailableException">Not connected and no reconnect is under way.</exception>
-    public async Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
+    public Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
+    {
+        OutgoingPublish item;
+        try
+        {
+            item = Prepare(message);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<MqttPublishResult>(e);
+        }
+        // fast path (no state machine, no extra hop): a free window slot and room in the queue
+        if (item.Packet.QoS != MqttQualityOfService.AtMostOnce)
+        {
+            if (!_window.TryAcquire()) return PublishSlowAsync(item, acquired: false, cancellationToken);
+            if (!TryRegister(item))
+            {
+                _window.Release();
+                return Task.FromException<MqttPublishResult>(new InvalidOperationException("No free packet identifier."));
+            }
+        }
+        if (!_outgoing.Writer.TryWrite(item)) return PublishSlowAsync(item, acquired: true, cancellationToken);
+        return cancellationToken.CanBeCanceled ? item.Completion.Task.WaitAsync(cancellationToken) : item.Completion.Task;
+    }
+
+    private OutgoingPublish Prepare(MqttApplicationMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!MqttTopic.IsValidTopicName(message.Topic)) throw new ArgumentException($"'{message.Topic}' is not a valid topic name (empty, or has wildcards).", nameof(message));
@@ -108,7 +148,6 @@ public sealed class MqttClient : IAsyncDisposable
         if (message.QoS > _serverMaxQoS) throw new ArgumentException($"The broker {_endpoint} supports QoS up to {(int)_serverMaxQoS}, not {(int)message.QoS}.", nameof(message));
         if (message.Retain && !_serverRetainAvailable) throw new ArgumentException($"The broker {_endpoint} does not support retained messages.", nameof(message));
         EnsureUsable();
-
         var packet = new MqttPublishPacket
         {
             Topic = message.Topic,
@@ -124,8 +163,13 @@ public sealed class MqttClient : IAsyncDisposable
         };
         if (_serverMaxPacketSize is { } max && MqttPacketFormatter.GetEncodedSize(packet, _options.ProtocolVersion) > max)
             throw new ArgumentException($"The message to '{message.Topic}' exceeds the broker's maximum packet size of {max} bytes.", nameof(message));
-        var item = new OutgoingPublish(packet);
-        if (packet.QoS != MqttQualityOfService.AtMostOnce)
+        return new OutgoingPublish(packet);
+    }
+
+    private async Task<MqttPublishResult> PublishSlowAsync(OutgoingPublish item, bool acquired, CancellationToken cancellationToken)
+    {
+        var packet = item.Packet;
+        if (!acquired && packet.QoS != MqttQualityOfService.AtMostOnce)
         {
             await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
             if (!TryRegister(item))
@@ -136,8 +180,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
         try
         {
-            if (!_outgoing.Writer.TryWrite(item))
-                await _outgoing.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            await _outgoing.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -188,6 +231,7 @@ public sealed class MqttClient : IAsyncDisposable
     public async Task DisconnectAsync(MqttReasonCode reasonCode = MqttReasonCode.Success, CancellationToken cancellationToken = default)
     {
         _stopping = true;
+        await _stopRequested.CancelAsync().ConfigureAwait(false); // ends a reconnect back-off or attempt at once
         var connection = _connection;
         if (connection is { IsAlive: true })
         {
@@ -216,6 +260,7 @@ public sealed class MqttClient : IAsyncDisposable
             await supervisor.ConfigureAwait(false);
             _supervisor = null;
         }
+        _sessionEnded = true;
     }
 
     public async ValueTask DisposeAsync()
@@ -232,6 +277,7 @@ public sealed class MqttClient : IAsyncDisposable
         _lifetime.Cancel();
         FailSession(new ObjectDisposedException(nameof(MqttClient)));
         _lifetime.Dispose();
+        _stopRequested.Dispose();
     }
 
     /// <summary>Drops the socket without DISCONNECT, as a crash or a cut cable would (tests: the will must fire).</summary>
@@ -243,7 +289,7 @@ public sealed class MqttClient : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_lifetime.IsCancellationRequested, this);
         if (_connection is { IsAlive: true }) return;
-        if (_supervisor is not null && _options.AutoReconnect && !_stopping) return; // queued until the reconnect
+        if (_supervisor is not null && _options.AutoReconnect && !_stopping && !_sessionEnded) return; // queued until the reconnect
         throw new PeerUnavailableException($"MQTT broker {_endpoint}: not connected.");
     }
 
@@ -414,6 +460,7 @@ public sealed class MqttClient : IAsyncDisposable
                 connection.Start(this);
                 stream = null;
                 MqttClientLog.Connected(_logger, _endpoint, v, _clientId, connAck.SessionPresent);
+                MqttClientMetrics.Connects.Add(1);
                 if (ConnectedAsync is { } handler) await InvokeSafelyAsync(handler, result).ConfigureAwait(false);
                 return (connection, result);
             }
@@ -471,6 +518,7 @@ public sealed class MqttClient : IAsyncDisposable
         if (buffer.WrittenCount > 0) await connection.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         await connection.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         MqttClientLog.Resent(_logger, _endpoint, resend.Count);
+        MqttClientMetrics.PublishesResent.Add(resend.Count);
     }
 
     private async Task<MqttPacket?> ReadPacketAsync(PipeReader reader, CancellationToken cancellationToken)
@@ -497,13 +545,31 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Waits for the connection to end, reports it and reconnects with backoff until the client stops.</summary>
     private async Task SuperviseAsync(Connection connection)
     {
+        try
+        {
+            await SuperviseCoreAsync(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sessionEnded = true;
+            // anything a producer queued while the supervisor was giving up fails now instead of waiting for ever
+            FailSession(new PeerUnavailableException($"MQTT broker {_endpoint}: the session ended."));
+        }
+    }
+
+    private async Task SuperviseCoreAsync(Connection connection)
+    {
         var policy = new ExponentialBackoffRetryPolicy(_options.Reconnect);
         while (true)
         {
             var (error, serverReason) = await connection.RunAsync().ConfigureAwait(false);
             if (ReferenceEquals(_connection, connection)) _connection = null;
             var reconnect = _options.AutoReconnect && !_stopping && !_lifetime.IsCancellationRequested;
-            if (error is not null) MqttClientLog.ConnectionLost(_logger, _endpoint, error.Message, error);
+            if (error is not null)
+            {
+                MqttClientLog.ConnectionLost(_logger, _endpoint, error.Message, error);
+                MqttClientMetrics.ConnectionsLost.Add(1);
+            }
             if (DisconnectedAsync is { } handler)
                 await InvokeSafelyAsync(handler, new MqttClientDisconnectedEventArgs(error, serverReason, reconnect)).ConfigureAwait(false);
             if (!reconnect)
@@ -524,16 +590,18 @@ public sealed class MqttClient : IAsyncDisposable
                 MqttClientLog.Reconnecting(_logger, _endpoint, attempt, delay.Value.TotalMilliseconds);
                 try
                 {
-                    await Task.Delay(delay.Value, _time, _lifetime.Token).ConfigureAwait(false);
+                    var stop = _stopRequested.Token;
+                    await Task.Delay(delay.Value, _time, stop).ConfigureAwait(false);
                     if (_stopping) continue;
-                    (next, _) = await ConnectOnceAsync(cleanStart: false, _lifetime.Token).ConfigureAwait(false);
+                    (next, _) = await ConnectOnceAsync(cleanStart: false, stop).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+                catch (OperationCanceledException) when (_lifetime.IsCancellationRequested || _stopping)
                 {
                     return;
                 }
-                catch (Exception e) when (e is PeerUnavailableException or ProtocolViolationException or IOException)
+                catch (Exception e) when (!_lifetime.IsCancellationRequested)
                 {
+                    // anything else (a TLS file gone, a refused CONNECT) is retried too: the gateway must heal by itself
                     MqttClientLog.ReconnectFailed(_logger, _endpoint, attempt, e.Message);
                 }
             }
@@ -565,8 +633,20 @@ public sealed class MqttClient : IAsyncDisposable
             var buffer = result.Buffer;
             try
             {
-                while (MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed))
+                while (true)
                 {
+                    // hot path: a bare PUBACK (40 02 id id) completes a publish without decoding a packet object
+                    var first = buffer.FirstSpan;
+                    if (first.Length >= 4 && first[0] == 0x40 && first[1] == 0x02)
+                    {
+                        var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(first[2..]);
+                        if (id == 0) throw new MqttProtocolViolationException(MqttPacketType.PubAck, "packet identifier", 2, "packet identifier 0", MqttReasonCode.ProtocolError);
+                        buffer = buffer.Slice(4);
+                        c.LastReceived = _time.GetTimestamp();
+                        CompleteById(id);
+                        continue;
+                    }
+                    if (!MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed)) break;
                     buffer = buffer.Slice(consumed);
                     c.LastReceived = _time.GetTimestamp();
                     await HandleAsync(c, packet!, cancellationToken).ConfigureAwait(false);
@@ -595,7 +675,7 @@ public sealed class MqttClient : IAsyncDisposable
                 Complete(comp.PacketIdentifier, MqttQualityOfService.ExactlyOnce, comp);
                 break;
             case MqttPublishPacket publish:
-                await OnPublishAsync(c, publish).ConfigureAwait(false);
+                await OnPublishAsync(c, publish, cancellationToken).ConfigureAwait(false);
                 break;
             case MqttPubRelPacket rel:
                 lock (_sessionGate) _inboundQoS2.Remove(rel.PacketIdentifier);
@@ -619,6 +699,25 @@ public sealed class MqttClient : IAsyncDisposable
         _ = cancellationToken;
     }
 
+    private void CompleteById(ushort id)
+    {
+        OutgoingPublish? item;
+        lock (_sessionGate)
+        {
+            item = _inflight[id] as OutgoingPublish;
+            if (item is not { Packet.QoS: MqttQualityOfService.AtLeastOnce }) item = null;
+            else _inflight[id] = null!;
+        }
+        if (item is null)
+        {
+            MqttClientLog.UnknownPacketId(_logger, _endpoint, MqttPacketType.PubAck, id);
+            return;
+        }
+        _window.Release();
+        MqttClientMetrics.PublishesAcknowledged.Add(1);
+        item.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, id));
+    }
+
     private void Complete(ushort id, MqttQualityOfService expected, MqttPublishAcknowledgementPacket ack)
     {
         OutgoingPublish? item;
@@ -640,6 +739,7 @@ public sealed class MqttClient : IAsyncDisposable
             return;
         }
         _window.Release();
+        MqttClientMetrics.PublishesAcknowledged.Add(1);
         item.Completion.TrySetResult(new MqttPublishResult(ack.ReasonCode, id, ack.ReasonString));
     }
 
@@ -661,7 +761,7 @@ public sealed class MqttClient : IAsyncDisposable
         c.Send(new MqttPubRelPacket { PacketIdentifier = rec.PacketIdentifier });
     }
 
-    private async ValueTask OnPublishAsync(Connection c, MqttPublishPacket publish)
+    private ValueTask OnPublishAsync(Connection c, MqttPublishPacket publish, CancellationToken cancellationToken)
     {
         var topic = publish.Topic;
         if (publish.TopicAlias is { } alias)
@@ -672,38 +772,50 @@ public sealed class MqttClient : IAsyncDisposable
             else if (!c.InboundAliases.TryGetValue(alias, out topic!))
                 throw new ProtocolViolationException($"MQTT broker {_endpoint} used unknown topic alias {alias}.");
         }
-        var deliver = true;
-        if (publish.QoS == MqttQualityOfService.ExactlyOnce)
+        // handed to the dispatcher loop, so that a handler may itself publish and await a PUBACK (which this loop reads)
+        var item = new InboundPublish(publish, topic);
+        return c.Inbound.Writer.TryWrite(item) ? ValueTask.CompletedTask : c.Inbound.Writer.WriteAsync(item, cancellationToken);
+    }
+
+    /// <summary>Delivers inbound messages in order, then acknowledges each (at-least-once towards the handler).</summary>
+    private async Task DispatchLoopAsync(Connection c, CancellationToken cancellationToken)
+    {
+        await foreach (var (publish, topic) in c.Inbound.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            lock (_sessionGate) deliver = _inboundQoS2.Add(publish.PacketIdentifier);
-        }
-        if (deliver && ApplicationMessageReceivedAsync is { } handler)
-        {
-            var message = new MqttApplicationMessage
+            var deliver = true;
+            if (publish.QoS == MqttQualityOfService.ExactlyOnce)
             {
-                Topic = topic,
-                Payload = publish.Payload,
-                QoS = publish.QoS,
-                Retain = publish.Retain,
-                Dup = publish.Dup,
-                MessageExpiryInterval = publish.MessageExpiryInterval,
-                ContentType = publish.ContentType,
-                ResponseTopic = publish.ResponseTopic,
-                CorrelationData = publish.CorrelationData,
-                PayloadFormatIndicator = publish.PayloadFormatIndicator,
-                UserProperties = publish.UserProperties,
-                SubscriptionIdentifiers = publish.SubscriptionIdentifiers,
-            };
-            await InvokeSafelyAsync(handler, new MqttApplicationMessageReceivedEventArgs(message, _clientId)).ConfigureAwait(false);
-        }
-        switch (publish.QoS)
-        {
-            case MqttQualityOfService.AtLeastOnce:
-                c.Send(new MqttPubAckPacket { PacketIdentifier = publish.PacketIdentifier });
-                break;
-            case MqttQualityOfService.ExactlyOnce:
-                c.Send(new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier });
-                break;
+                lock (_sessionGate) deliver = _inboundQoS2.Add(publish.PacketIdentifier);
+            }
+            if (deliver && ApplicationMessageReceivedAsync is { } handler)
+            {
+                var message = new MqttApplicationMessage
+                {
+                    Topic = topic,
+                    Payload = publish.Payload,
+                    QoS = publish.QoS,
+                    Retain = publish.Retain,
+                    Dup = publish.Dup,
+                    MessageExpiryInterval = publish.MessageExpiryInterval,
+                    ContentType = publish.ContentType,
+                    ResponseTopic = publish.ResponseTopic,
+                    CorrelationData = publish.CorrelationData,
+                    PayloadFormatIndicator = publish.PayloadFormatIndicator,
+                    UserProperties = publish.UserProperties,
+                    SubscriptionIdentifiers = publish.SubscriptionIdentifiers,
+                };
+                await InvokeSafelyAsync(handler, new MqttApplicationMessageReceivedEventArgs(message, _clientId)).ConfigureAwait(false);
+                MqttClientMetrics.MessagesReceived.Add(1);
+            }
+            switch (publish.QoS)
+            {
+                case MqttQualityOfService.AtLeastOnce:
+                    c.Send(new MqttPubAckPacket { PacketIdentifier = publish.PacketIdentifier });
+                    break;
+                case MqttQualityOfService.ExactlyOnce:
+                    c.Send(new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier });
+                    break;
+            }
         }
     }
 
@@ -716,6 +828,7 @@ public sealed class MqttClient : IAsyncDisposable
         var acknowledged = new List<TaskCompletionSource>();
         var control = c.Control.Reader;
         var data = _outgoing.Reader;
+        long published = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -739,10 +852,16 @@ public sealed class MqttClient : IAsyncDisposable
                 }
                 if (c.OutboundAliasMaximum > 0) ApplyAlias(c, publish);
                 MqttPacketFormatter.Encode(packet, version, buffer);
+                published++;
             }
             if (buffer.WrittenCount > 0)
             {
                 await c.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                if (published > 0)
+                {
+                    MqttClientMetrics.PublishesSent.Add(published);
+                    published = 0;
+                }
                 c.LastSent = _time.GetTimestamp();
                 buffer.Clear();
                 foreach (var p in writtenQoS0) p.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, 0));
@@ -827,6 +946,8 @@ public sealed class MqttClient : IAsyncDisposable
 
     private readonly record struct ControlItem(MqttPacket Packet, TaskCompletionSource? Written);
 
+    private readonly record struct InboundPublish(MqttPublishPacket Packet, string Topic);
+
     /// <summary>One TCP/TLS connection and its three loops.</summary>
     private sealed class Connection
     {
@@ -851,6 +972,8 @@ public sealed class MqttClient : IAsyncDisposable
         public Dictionary<string, ushort> OutboundAliases { get; } = new(StringComparer.Ordinal);
         public Dictionary<ushort, string> InboundAliases { get; } = [];
         public Channel<ControlItem> Control { get; } = Channel.CreateUnbounded<ControlItem>(new UnboundedChannelOptions { SingleReader = true });
+        /// <summary>Received publishes waiting for the handler; bounded, so a slow handler slows the socket instead of memory growing.</summary>
+        public Channel<InboundPublish> Inbound { get; } = Channel.CreateBounded<InboundPublish>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
         public long LastSent;
         public long LastReceived;
         public long PingSentAt;
@@ -868,6 +991,7 @@ public sealed class MqttClient : IAsyncDisposable
                 Observe(client.ReceiveLoopAsync(this, token)),
                 Observe(client.SendLoopAsync(this, token)),
                 Observe(client.KeepAliveLoopAsync(this, token)),
+                Observe(client.DispatchLoopAsync(this, token)),
             ];
         }
 
@@ -893,6 +1017,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             if (!_ended.TrySetResult(error)) return;
             Control.Writer.TryComplete();
+            Inbound.Writer.TryComplete();
             try
             {
                 _cts.Cancel();

@@ -474,6 +474,7 @@ public static class MqttPacketFormatter
     /// <exception cref="ArgumentException">A field cannot be expressed (a string over 65,535 bytes, packet id 0 for QoS 1...).</exception>
     public static int Encode(MqttPacket packet, MqttProtocolVersion version, IBufferWriter<byte> writer)
     {
+        if (packet is MqttPublishPacket publish && IsSimplePublish(publish, version)) return EncodeSimplePublish(publish, version, writer);
         var m = MqttSpanWriter.Measuring();
         WriteBody(packet, version, ref m);
         var remaining = CheckedRemaining(m.Position);
@@ -501,6 +502,51 @@ public static class MqttPacketFormatter
         var m = MqttSpanWriter.Measuring();
         WriteBody(packet, version, ref m);
         return EncodeMeasured(packet, version, destination, CheckedRemaining(m.Position));
+    }
+
+    // The hot path: a PUBLISH without properties is sized arithmetically and written in one pass.
+    private static bool IsSimplePublish(MqttPublishPacket p, MqttProtocolVersion version) =>
+        version == MqttProtocolVersion.V311
+        || (p.PayloadFormatIndicator is null && p.MessageExpiryInterval is null && p.TopicAlias is null && p.ResponseTopic is null
+            && p.CorrelationData is null && p.UserProperties is null or { Count: 0 } && p.SubscriptionIdentifiers is null or { Count: 0 } && p.ContentType is null);
+
+    private static int EncodeSimplePublish(MqttPublishPacket p, MqttProtocolVersion version, IBufferWriter<byte> writer)
+    {
+        if (p.QoS > MqttQualityOfService.ExactlyOnce) throw new ArgumentException($"QoS {(int)p.QoS} does not exist.");
+        var topic = p.Topic;
+        int topicBytes;
+        try
+        {
+            topicBytes = MqttSpanWriter.StrictUtf8.GetByteCount(topic);
+        }
+        catch (System.Text.EncoderFallbackException e)
+        {
+            throw new ArgumentException($"'{topic}' is not valid UTF-16 (a lone surrogate).", nameof(p), e);
+        }
+        if (topicBytes > ushort.MaxValue) throw new ArgumentException($"A UTF-8 string field holds at most 65,535 bytes, this one has {topicBytes}.", nameof(p));
+        if (topic.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException("MQTT strings must not contain U+0000.", nameof(p));
+        var hasId = p.QoS != MqttQualityOfService.AtMostOnce;
+        if (hasId) RequireId(p.PacketIdentifier, MqttPacketType.Publish);
+        var payload = p.Payload.Span;
+        var body = 2 + topicBytes + (hasId ? 2 : 0) + (version == MqttProtocolVersion.V500 ? 1 : 0) + payload.Length;
+        var remaining = CheckedRemaining(body);
+        var total = 1 + MqttVariableByteInteger.GetSize(remaining) + body;
+        var span = writer.GetSpan(total);
+        span[0] = (byte)(0x30 | (p.Dup ? 0x08 : 0) | ((int)p.QoS << 1) | (p.Retain ? 1 : 0));
+        var pos = 1 + MqttVariableByteInteger.Write(span[1..], remaining);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(span[pos..], (ushort)topicBytes);
+        pos += 2;
+        pos += MqttSpanWriter.StrictUtf8.GetBytes(topic, span[pos..]);
+        if (hasId)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(span[pos..], p.PacketIdentifier);
+            pos += 2;
+        }
+        if (version == MqttProtocolVersion.V500) span[pos++] = 0;
+        payload.CopyTo(span[pos..]);
+        pos += payload.Length;
+        writer.Advance(pos);
+        return pos;
     }
 
     private static uint CheckedRemaining(int bodyLength)

@@ -27,6 +27,8 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IHostedService, IAs
     private readonly SparkplugEncoder? _sparkplug;
     private readonly SemaphoreSlim _encodeGate = new(1, 1);
     private readonly string _encodingName;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _background;
 
     public MqttTelemetrySink(MqttSinkOptions options, ILogger<MqttTelemetrySink>? logger = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
@@ -103,15 +105,52 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IHostedService, IAs
     /// <summary>Commands from the center (cmd/model, cmd/config). Runs on the receive loop; keep it short.</summary>
     public event Func<TelemetryCommand, Task>? CommandReceivedAsync;
 
-    /// <summary>Connects (the first attempt must succeed; later outages reconnect by themselves) and publishes the birth.</summary>
+    /// <summary>
+    /// Connects and publishes the birth. If the broker is unreachable at start-up the gateway still starts: the first
+    /// connection is retried in the background with the retry policy (later outages reconnect inside the client), and
+    /// meanwhile <see cref="PublishAsync(TelemetryBatch, CancellationToken)"/> fails fast so the outbox keeps the data.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await _client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PeerUnavailableException or ProtocolViolationException)
+        {
+            MqttTelemetrySinkLog.FirstConnectFailed(_logger, _options.Host, _options.Port, e.Message);
+            _background = ConnectInBackgroundAsync(_stopping.Token);
+        }
+    }
+
+    private async Task ConnectInBackgroundAsync(CancellationToken cancellationToken)
+    {
+        var policy = new Core.Retry.ExponentialBackoffRetryPolicy(_options.Retry with { MaxAttempts = null, TotalBudget = null });
+        var started = _time.GetTimestamp();
+        for (int attempt = 1; !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await Task.Delay(policy.GetNextDelay(attempt, _time.GetElapsedTime(started)) ?? TimeSpan.FromSeconds(30), _time, cancellationToken).ConfigureAwait(false);
+                await _client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is PeerUnavailableException or ProtocolViolationException)
+            {
+                MqttTelemetrySinkLog.FirstConnectFailed(_logger, _options.Host, _options.Port, e.Message);
+            }
+        }
     }
 
     /// <summary>Publishes the death explicitly (a clean DISCONNECT discards the will) and disconnects.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_background is { } background) await background.ConfigureAwait(false);
         if (_client.IsConnected)
         {
             try
@@ -283,7 +322,10 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IHostedService, IAs
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_background is { } background) await background.ConfigureAwait(false);
         await _client.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
         _encodeGate.Dispose();
     }
 
@@ -298,6 +340,9 @@ internal static partial class MqttTelemetrySinkLog
 {
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "MQTT telemetry uplink online at {Host}:{Port} under {Root} (session present: {SessionPresent})")]
     public static partial void Online(ILogger logger, string host, int port, string root, bool sessionPresent);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "MQTT broker {Host}:{Port} unreachable, retrying in the background: {Reason}")]
+    public static partial void FirstConnectFailed(ILogger logger, string host, int port, string reason);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "MQTT birth, subscription or command handling failed: {Reason}")]
     public static partial void BirthFailed(ILogger logger, string reason);

@@ -127,3 +127,71 @@ public class MqttClientOutageTests
         Assert.True((await client.PublishAsync("test/after/thaw", "x"u8.ToArray())).IsSuccess);
     }
 }
+
+public class MqttOutageRecoveryTests
+{
+    [Fact]
+    public async Task PublishesFailOnceTheClientGivesUpReconnecting()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = TestMqtt.Options(broker.AnonymousPort, MqttProtocolVersion.V500) with
+        {
+            Reconnect = new() { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(100), MaxAttempts = 2 },
+        };
+        await using var client = new MqttClient(options);
+        var gaveUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += _ => { gaveUp.TrySetResult(); return Task.CompletedTask; };
+        await client.ConnectAsync();
+        await broker.StopAsync();
+        await gaveUp.Task.WaitAsync(TestMqtt.Guard);
+        // queued while reconnecting or after giving up: either way it must fail, not hang
+        var ex = await Record.ExceptionAsync(() => client.PublishAsync("a/b", "x"u8.ToArray()).WaitAsync(TestMqtt.Guard));
+        Assert.IsType<SmartFactoryEdge.Core.PeerUnavailableException>(ex);
+    }
+
+    [Fact]
+    public async Task DisconnectDuringAReconnectBackOffReturnsAtOnce()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = TestMqtt.Options(broker.AnonymousPort, MqttProtocolVersion.V500) with
+        {
+            Reconnect = new() { InitialDelay = TimeSpan.FromSeconds(60), MaxDelay = TimeSpan.FromSeconds(60), JitterFactor = 0 },
+        };
+        await using var client = new MqttClient(options);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += _ => { lost.TrySetResult(); return Task.CompletedTask; };
+        await client.ConnectAsync();
+        await broker.StopAsync();
+        await lost.Task.WaitAsync(TestMqtt.Guard);
+        // the supervisor now waits 60 s before its next attempt; DisconnectAsync must not wait for it
+        await client.DisconnectAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(client.IsConnected);
+    }
+
+    [Fact]
+    public async Task TheSinkStartsWithoutABrokerAndConnectsWhenItAppears()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await broker.StopAsync();
+        var site = "late-" + Guid.NewGuid().ToString("N")[..6];
+        await using var sink = new SmartFactoryEdge.Mqtt.Telemetry.MqttTelemetrySink(new SmartFactoryEdge.Mqtt.Telemetry.MqttSinkOptions
+        {
+            Port = broker.AnonymousPort,
+            Site = site,
+            GatewayId = "gw-01",
+            Retry = new() { InitialDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMilliseconds(300) },
+        });
+        await sink.StartAsync(CancellationToken.None); // does not throw: the gateway must start without its broker
+        await Assert.ThrowsAsync<SmartFactoryEdge.Core.PeerUnavailableException>(() => sink.PublishAsync(Telemetry.MqttTelemetrySinkTests.Batch(1), CancellationToken.None).AsTask());
+
+        await broker.RestartAsync();
+        await using var watcher = new MqttClient(TestMqtt.Options(broker.AnonymousPort, MqttProtocolVersion.V500));
+        var inbox = TestMqtt.Collect(watcher);
+        await watcher.ConnectAsync();
+        await watcher.SubscribeAsync(sink.Topics.State, MqttQualityOfService.AtLeastOnce);
+        var birth = Assert.Single(await TestMqtt.TakeAsync(inbox, 1)); // the retained birth, once the sink is back
+        Assert.Contains("online", Encoding.UTF8.GetString(birth.Payload.Span), StringComparison.Ordinal);
+        await sink.PublishAsync(Telemetry.MqttTelemetrySinkTests.Batch(2), CancellationToken.None);
+        await sink.StopAsync(CancellationToken.None);
+    }
+}

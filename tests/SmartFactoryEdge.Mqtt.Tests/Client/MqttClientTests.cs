@@ -228,6 +228,71 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     }
 
     [Fact]
+    public async Task AHandlerMayPublishAndAwaitItsPubAckWithoutDeadlock()
+    {
+        var request = TestMqtt.Topic("req");
+        var reply = TestMqtt.Topic("reply");
+        await using var responder = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        responder.ApplicationMessageReceivedAsync += async e =>
+        {
+            if (e.ApplicationMessage.Topic != request) return;
+            var r = await responder.PublishAsync(reply, e.ApplicationMessage.Payload, MqttQualityOfService.AtLeastOnce); // needs the receive loop
+            Assert.True(r.IsSuccess);
+        };
+        await responder.ConnectAsync();
+        await responder.SubscribeAsync(request, MqttQualityOfService.AtLeastOnce);
+
+        await using var asker = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        var inbox = TestMqtt.Collect(asker);
+        await asker.ConnectAsync();
+        await asker.SubscribeAsync(reply, MqttQualityOfService.AtLeastOnce);
+        for (int i = 0; i < 20; i++) await asker.PublishAsync(request, Encoding.UTF8.GetBytes($"q{i}"), MqttQualityOfService.AtLeastOnce);
+        var answers = await TestMqtt.TakeAsync(inbox, 20);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"q{i}"), answers.Select(m => Encoding.UTF8.GetString(m.Payload.Span)));
+    }
+
+    [Fact]
+    public async Task ASessionTakeoverEndsTheFirstConnectionAndIsReported()
+    {
+        var options = TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500) with { AutoReconnect = false };
+        await using var first = new MqttClient(options);
+        var lost = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        first.DisconnectedAsync += e => { lost.TrySetResult(e); return Task.CompletedTask; };
+        await first.ConnectAsync();
+        await using var second = new MqttClient(options); // same client id: the broker takes the session over
+        await second.ConnectAsync();
+        var e = await lost.Task.WaitAsync(TestMqtt.Guard);
+        // Mosquitto 2.0.11 closes the socket here rather than sending DISCONNECT 0x8E; if it does send one, it is reported
+        Assert.True(e.ReasonCode is null or MqttReasonCode.SessionTakenOver, e.Exception?.Message);
+        Assert.Contains(Broker.AnonymousPort.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Exception!.Message, StringComparison.Ordinal);
+        Assert.False(e.WillReconnect);
+        await Assert.ThrowsAsync<PeerUnavailableException>(() => first.PublishAsync("a/b", "x"u8.ToArray()));
+        Assert.True(second.IsConnected);
+    }
+
+    [Fact]
+    public async Task AcknowledgedPublishesAreCountedAsMetrics()
+    {
+        long acknowledged = 0, connects = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == MqttClientMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "sfe.mqtt.publishes.acknowledged") Interlocked.Add(ref acknowledged, value);
+            if (instrument.Name == "sfe.mqtt.connects") Interlocked.Add(ref connects, value);
+        });
+        listener.Start();
+        await using var client = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V311));
+        await client.ConnectAsync();
+        for (int i = 0; i < 10; i++) await client.PublishAsync(TestMqtt.Topic("metrics"), "x"u8.ToArray(), MqttQualityOfService.AtLeastOnce);
+        Assert.True(Interlocked.Read(ref acknowledged) >= 10); // other tests may add to the shared meter
+        Assert.True(Interlocked.Read(ref connects) >= 1);
+    }
+
+    [Fact]
     public async Task UnsubscribeStopsDelivery()
     {
         var topic = TestMqtt.Topic("unsub");

@@ -26,6 +26,7 @@ public class MqttPacketFormatterFuzzTests(ITestOutputHelper output)
                 corpus.Add((v, MqttPacketFormatter.Encode(p, v)));
 
         int decoded = 0, violations = 0, incomplete = 0;
+        var writer = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < iterations; i++)
         {
@@ -46,6 +47,9 @@ public class MqttPacketFormatterFuzzTests(ITestOutputHelper output)
                     offset += used;
                     decoded++;
                     var canonical = MqttPacketFormatter.Encode(packet!, version);
+                    writer.ResetWrittenCount();
+                    MqttPacketFormatter.Encode(packet!, version, writer); // the one-pass PUBLISH path must agree
+                    Assert.True(writer.WrittenSpan.SequenceEqual(canonical));
                     Assert.True(MqttPacketFormatter.TryDecode(canonical, version, 1 << 20, out var again, out var used2));
                     Assert.Equal(canonical.Length, used2);
                     Assert.Equal(canonical, MqttPacketFormatter.Encode(again!, version));

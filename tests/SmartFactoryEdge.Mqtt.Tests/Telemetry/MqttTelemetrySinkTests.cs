@@ -187,6 +187,21 @@ public class MqttTelemetrySinkTests(MosquittoFixture fixture) : IClassFixture<Mo
             Assert.Equal(StatusCodes.BadTimeout, byName["press01.pressure"].Properties["Quality"]);
             Assert.False(byName["press01.temp"].Properties.ContainsKey("Quality"));
         }
+
+        // a new tag needs a new NBIRTH (seq 0, same bdSeq) before the NDATA that carries it
+        var t1 = T0.AddSeconds(5);
+        await sink.PublishAsync(new TelemetryBatch("gw-01", 9, false, t1, new[] { Sample.Good("press01.new", t1, 1.0, "kW") }), CancellationToken.None);
+        var more = await TestMqtt.TakeAsync(inbox, 2);
+        Assert.EndsWith("/NBIRTH/gw-01", more[0].Topic, StringComparison.Ordinal);
+        var rebirth = SparkplugTestDecoder.Decode(more[0].Payload.ToArray());
+        Assert.Equal(0ul, rebirth.Seq);
+        Assert.Equal(bdSeq.Long, rebirth.Metrics.Single(m => m.Name == "bdSeq").Long);
+        var added = rebirth.Metrics.Single(m => m.Name == "press01.new");
+        Assert.Equal("kW", added.Properties["engUnit"]);
+        Assert.Equal(temp.Alias, rebirth.Metrics.Single(m => m.Name == "press01.temp").Alias); // aliases are stable
+        var next = SparkplugTestDecoder.Decode(more[1].Payload.ToArray());
+        Assert.Equal(1ul, next.Seq);
+        Assert.Contains(next.Metrics, m => m.Alias == added.Alias && m.Double == 1.0);
     }
 
     [Fact]
