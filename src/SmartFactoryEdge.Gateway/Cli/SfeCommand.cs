@@ -15,6 +15,7 @@ public static class SfeCommand
         root.Subcommands.Add(ModbusCommands.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(OpcUaCommands.Create());
+        root.Subcommands.Add(CenterCommands.Create());
         return root;
     }
 
