@@ -60,12 +60,17 @@ public sealed class AnomalyUplinkTests : IAsyncLifetime
         await using var sfe = PeerProcess.Start(Path.Combine(AppContext.BaseDirectory, "sfe"), ["run", "--config", config], _dir, name: "sfe");
         var first = await spikeSeen.Task.WaitAsync(TimeSpan.FromSeconds(60));
         sfe.Signal(15);
-        Assert.Equal(0, await sfe.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var exit = await sfe.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, sfe.Output);
 
         // the event names the detector, the score against its threshold, and the spike's own source timestamp
         var text = first.ToString();
         Assert.Contains("iid-spike", text, StringComparison.Ordinal);
         Assert.Contains("2026-07-01T00:03:20", text, StringComparison.Ordinal);
         Assert.Contains("Anomaly on p1.flow by iid-spike", sfe.Output, StringComparison.Ordinal);
+        // it came through the outbox: it has the outbox's event sequence number and says whether it was replayed
+        Assert.True(first.GetProperty("seq").GetInt64() > 0);
+        Assert.False(first.GetProperty("replayed").GetBoolean());
+        Assert.Equal("gw-anomaly", first.GetProperty("gatewayId").GetString());
     }
 }

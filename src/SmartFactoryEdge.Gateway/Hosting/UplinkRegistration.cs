@@ -22,16 +22,10 @@ public static class UplinkRegistration
         var mqtt = config.ResolvedMqtt();
         if (mqtt is null) return;
         services.AddMqttTelemetry(mqtt);
-        services.AddSingleton<IAnomalyEventPublisher>(sp => new MqttAnomalyPublisher(sp.GetRequiredService<MqttTelemetrySink>()));
+        services.AddSingleton<IAnomalyEventPublisher>(sp => sp.GetRequiredService<MqttTelemetrySink>());
         services.AddSqliteOutbox(config.ResolvedOutbox(), config.Gateway.Id);
         services.AddHostedService<OutboxForwarderService>();
         services.AddHostedService<GatewayStatusReporter>();
-    }
-
-    private sealed class MqttAnomalyPublisher(MqttTelemetrySink sink) : IAnomalyEventPublisher
-    {
-        public ValueTask PublishAsync(AnomalyEventEnvelope envelope, CancellationToken cancellationToken) =>
-            sink.PublishAnomalyAsync(envelope.Event, cancellationToken);
     }
 
     private sealed class OutboxForwarderService(OutboxForwarder forwarder, SqliteOutbox outbox, ILogger<OutboxForwarderService> logger) : BackgroundService

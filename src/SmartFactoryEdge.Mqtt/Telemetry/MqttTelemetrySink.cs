@@ -18,7 +18,7 @@ public sealed record TelemetryCommand(string Name, string Topic, ReadOnlyMemory<
 /// PUBACK (QoS 1) so a durable outbox may then delete the batch; it fails fast with
 /// <see cref="PeerUnavailableException"/> while the broker is unreachable, so the outbox keeps it.
 /// </summary>
-public sealed class MqttTelemetrySink : ITelemetryPublisher, IHostedService, IAsyncDisposable
+public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublisher, IHostedService, IAsyncDisposable
 {
     private readonly MqttSinkOptions _options;
     private readonly ILogger _logger;
@@ -226,6 +226,17 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IHostedService, IAs
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Publishes an anomaly event from the outbox with its sequence number; completes on PUBACK.</summary>
+    public async ValueTask PublishAsync(AnomalyEventEnvelope envelope, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        EnsureConnected();
+        using var buffer = new PooledBuffer(512);
+        TelemetryJsonEncoder.Encode(envelope.Event, _options.GatewayId, buffer.Writer, envelope.Sequence, envelope.Replayed);
+        await PublishCheckedAsync(new MqttApplicationMessage { Topic = Topics.Anomaly, Payload = buffer.Writer.WrittenMemory, QoS = _options.QoS, ContentType = "application/json" },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Publishes a health/metrics document (JSON, not retained).</summary>
     public ValueTask PublishMetricsAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken) =>
         PublishRawAsync(Topics.Metrics, json, retain: false, cancellationToken);
@@ -322,12 +333,16 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IHostedService, IAs
 
     public async ValueTask DisposeAsync()
     {
+        // a container that registered this one instance under several services disposes it once per registration
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_background is { } background) await background.ConfigureAwait(false);
         await _client.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _encodeGate.Dispose();
     }
+
+    private int _disposed;
 
     private readonly struct PooledBuffer(int size) : IDisposable
     {

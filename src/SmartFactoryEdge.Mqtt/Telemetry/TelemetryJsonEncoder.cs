@@ -87,13 +87,21 @@ public static class TelemetryJsonEncoder
     }
 
     /// <summary>Writes an anomaly event.</summary>
-    public static void Encode(AnomalyEvent e, string gatewayId, IBufferWriter<byte> output)
+    public static void Encode(AnomalyEvent e, string gatewayId, IBufferWriter<byte> output) => Encode(e, gatewayId, output, null, false);
+
+    /// <summary>An anomaly event with its own per-gateway sequence number (from the outbox) and the replayed flag.</summary>
+    public static void Encode(AnomalyEvent e, string gatewayId, IBufferWriter<byte> output, long? sequence, bool replayed)
     {
         ArgumentNullException.ThrowIfNull(e);
         var w = Writer(output);
         w.WriteStartObject();
         w.WriteNumber(V, 1);
         w.WriteString(GatewayId, gatewayId);
+        if (sequence is { } seq)
+        {
+            w.WriteNumber("seq", seq);
+            w.WriteBoolean("replayed", replayed);
+        }
         if (e.TagId is not null) w.WriteString(Tag, e.TagId);
         if (e.AssetId is not null) w.WriteString("asset", e.AssetId);
         w.WriteString("detector", e.Detector);
