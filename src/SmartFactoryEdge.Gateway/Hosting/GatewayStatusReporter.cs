@@ -31,20 +31,60 @@ public sealed class GatewayStatusReporter(
     {
         using var timer = new PeriodicTimer(options.StatusInterval, time);
         var buffer = new ArrayBufferWriter<byte>(4096);
+        string? lastState = null;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            if (!sink.IsConnected) continue; // the next tick will carry the numbers; status is not queued in the outbox
+            if (!sink.IsConnected) { lastState = null; continue; } // the next tick carries the numbers; status is not queued in the outbox
             buffer.ResetWrittenCount();
             Write(buffer);
             try
             {
                 await sink.PublishMetricsAsync(buffer.WrittenMemory, stoppingToken).ConfigureAwait(false);
+                // the retained state changes only when what it reports changes (drops, health), not on every tick
+                buffer.ResetWrittenCount();
+                WriteState(buffer);
+                var state = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+                var key = state[(state.IndexOf("\"outbox\"", StringComparison.Ordinal))..];
+                if (key != lastState)
+                {
+                    await sink.PublishStateAsync(buffer.WrittenMemory, stoppingToken).ConfigureAwait(false);
+                    lastState = key;
+                }
             }
             catch (Exception e) when (e is PeerUnavailableException or InvalidOperationException or TimeoutException)
             {
                 StatusLog.NotPublished(logger, e.Message);
             }
         }
+    }
+
+    /// <summary>The retained `state` document: the birth's fields plus outbox drops and endpoint health.</summary>
+    public void WriteState(IBufferWriter<byte> output)
+    {
+        using var json = new Utf8JsonWriter(output, SampleJson.WriterOptions);
+        json.WriteStartObject();
+        json.WriteNumber("v", 1);
+        json.WriteString("gatewayId", outbox.GatewayId);
+        json.WriteString("state", "online");
+        json.WriteString("ts", time.GetUtcNow().UtcDateTime);
+        var s = outbox.GetStats();
+        json.WriteStartObject("outbox");
+        json.WriteNumber("droppedSamples", s.DroppedSamples);
+        json.WriteNumber("droppedEvents", s.DroppedEvents);
+        if (s.LastDropReason is not null) json.WriteString("lastDropReason", s.LastDropReason);
+        json.WriteBoolean("blocked", s.Blocked);
+        json.WriteEndObject();
+        json.WriteStartArray("health");
+        foreach (var e in health.Snapshot())
+        {
+            json.WriteStartObject();
+            json.WriteString("endpoint", e.Endpoint);
+            json.WriteString("state", e.State.ToString());
+            if (e.Reason is not null) json.WriteString("reason", e.Reason);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 
     /// <summary>Writes the status document (also used by tests and, later, the local API).</summary>

@@ -237,6 +237,13 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublis
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Replaces the retained `state` document while online with one that adds the gateway's health (outbox drops,
+    /// endpoint states); the document must keep the birth's fields ("state": "online"). The last will still says offline.
+    /// </summary>
+    public ValueTask PublishStateAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken) =>
+        PublishRawAsync(Topics.State, json, retain: true, cancellationToken);
+
     /// <summary>Publishes a health/metrics document (JSON, not retained).</summary>
     public ValueTask PublishMetricsAsync(ReadOnlyMemory<byte> json, CancellationToken cancellationToken) =>
         PublishRawAsync(Topics.Metrics, json, retain: false, cancellationToken);
