@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dotnet build -c Release bench/center/CenterIngestBench -v q -nologo > /dev/null
-exec dotnet bench/center/CenterIngestBench/bin/Release/net10.0/CenterIngestBench.dll --store both "$@"
+# --store defaults to both; a --store given on the command line replaces it
+case " $* " in *" --store "*) DEFAULT_STORE=() ;; *) DEFAULT_STORE=(--store both) ;; esac
+exec dotnet bench/center/CenterIngestBench/bin/Release/net10.0/CenterIngestBench.dll "${DEFAULT_STORE[@]}" "$@"
