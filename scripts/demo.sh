@@ -23,19 +23,29 @@ mkdir -p "$OUT"
 # the broker and a subscriber standing in for the center, both on 127.0.0.1 and gone when the demo ends
 mosquitto -c config/demo-mosquitto.conf < /dev/null > "$OUT/mosquitto.log" 2>&1 &
 BROKER=$!
-SUB="" CENTER=""
-cleanup() { kill $SUB $BROKER $CENTER 2>/dev/null || true; wait $SUB $BROKER $CENTER 2>/dev/null || true; }
+SUB="" CENTER="" OPCUA="" MODBUS=""
+cleanup() { kill $SUB $BROKER $CENTER $OPCUA $MODBUS 2>/dev/null || true; wait $SUB $BROKER $CENTER $OPCUA $MODBUS 2>/dev/null || true; }
 trap cleanup EXIT
 for _ in $(seq 50); do
   mosquitto_sub -h 127.0.0.1 -p 18883 -t '$SYS/broker/version' -C 1 -W 1 > /dev/null 2>&1 && break
 done
 mosquitto_sub -h 127.0.0.1 -p 18883 -V mqttv5 -q 1 -t 'sfe/v1/#' -v < /dev/null > "$OUT/mqtt.log" 2>&1 &
 SUB=$!
+# the simulated machines: a press behind OPC UA (node-opcua) and its PLC behind Modbus TCP (pymodbus)
+NODE_PATH="${SFE_TOOLS:-$ROOT/.tools}/opcua/node_modules" node tests/SmartFactoryEdge.TestKit/OpcUa/opcua_test_server.js \
+  --port 48410 --pki "$OUT/opcua-pki" --load 0 < /dev/null > "$OUT/opcua.log" 2>&1 &
+OPCUA=$!
+/usr/bin/python3 tests/SmartFactoryEdge.TestKit/Modbus/modbus_server.py --port 15030 < /dev/null > "$OUT/modbus.log" 2>&1 &
+MODBUS=$!
 # the AI center: ingests the gateway's batches into an SQLite dataset store, exactly once
 "$SFE" center run --connection "$OUT/center.db" --port 18883 < /dev/null > "$OUT/center.log" 2>&1 &
 CENTER=$!
-for _ in $(seq 100); do grep -q -i "subscribed\|ingest" "$OUT/center.log" 2>/dev/null && break; sleep 0.1; done
-echo "demo: the simulated line (furnace, fermenter, pump) -> gateway -> outbox -> MQTT 127.0.0.1:18883, and files in $OUT/telemetry; Ctrl-C stops it cleanly"
+# wait for the center and the machines (the gateway would cope without them: its sources retry with backoff)
+for _ in $(seq 300); do
+  grep -q -i "ingest" "$OUT/center.log" 2>/dev/null && grep -q READY "$OUT/opcua.log" 2>/dev/null && grep -q READY "$OUT/modbus.log" 2>/dev/null && break
+  sleep 0.1
+done
+echo "demo: OPC UA press + Modbus PLC + simulated line (furnace, fermenter, pump) -> gateway (anomaly core, outbox) -> MQTT 127.0.0.1:18883 -> center; Ctrl-C stops it cleanly"
 if [ -n "$DURATION" ]; then
   "$SFE" run --config config/demo.yaml &
   PID=$!
@@ -54,11 +64,12 @@ wait $CENTER 2>/dev/null || true
 rows=$(/usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from samples').fetchone()[0])" "$OUT/center.db" 2>/dev/null || echo 0)
 "$SFE" center export --connection "$OUT/center.db" --from 2000-01-01 --to 2100-01-01 --format parquet --out "$OUT/dataset" > "$OUT/export.log" 2>&1 || true
 samples=$(cat "$OUT"/telemetry/*.jsonl 2>/dev/null | wc -l)
+per_source=$(cat "$OUT"/telemetry/*.jsonl 2>/dev/null | grep -o '"tag":"[^".]*' | sort | uniq -c | awk '{ sub("\"tag\":\"", "", $2); printf "%s %s, ", $2, $1 }')
 labels=$(($(wc -l < "$OUT/labels.csv") - 1))
 batches=$(grep -c '/telemetry ' "$OUT/mqtt.log" || true)
 over_mqtt=$(grep '/telemetry ' "$OUT/mqtt.log" | grep -o '"tag":' | wc -l)
 anomalies=$(grep -c '/anomaly ' "$OUT/mqtt.log" || true)
 echo
-echo "demo summary: $samples samples written to $OUT/telemetry; $over_mqtt samples in $batches telemetry batches received over MQTT"
+echo "demo summary: $samples samples written to $OUT/telemetry (per asset: ${per_source%, }); $over_mqtt samples in $batches telemetry batches received over MQTT"
 echo "              ($OUT/mqtt.log); $anomalies anomaly events on the anomaly topic; $labels injected anomalies labelled in $OUT/labels.csv"
 echo "              center: $rows dataset rows in $OUT/center.db (lost: $((samples - rows))); Parquet dataset and manifest in $OUT/dataset"
