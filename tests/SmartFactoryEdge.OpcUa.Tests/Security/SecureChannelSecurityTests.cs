@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using SmartFactoryEdge.Core.Quality;
+using SmartFactoryEdge.OpcUa.Encoding;
 using SmartFactoryEdge.OpcUa.SecureChannel;
 using SmartFactoryEdge.OpcUa.Security;
 using SmartFactoryEdge.OpcUa.Services;
@@ -46,6 +47,33 @@ public sealed class SecureChannelSecurityTests : IClassFixture<OpcUaServerFixtur
             Assert.Contains(response.Endpoints, e => e.SecurityMode == MessageSecurityMode.SignAndEncrypt);
         }
         Assert.Equal(SecurityPolicyInfo.Basic256Sha256.Uri, policy.Uri);
+
+        // a session on the secure channel (hand-made here: UaSession does not take a policy yet) reads a value
+        var clientNonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var create = await channel.SendRequestAsync<CreateSessionResponse>(new CreateSessionRequest
+        {
+            ClientDescription = new ApplicationDescription { ApplicationUri = "urn:sfe:test:client", ApplicationName = new LocalizedText(null, "sfe test"), ApplicationType = ApplicationType.Client },
+            EndpointUrl = _fixture.Url,
+            SessionName = "secure",
+            ClientNonce = clientNonce,
+            ClientCertificate = own.RawData,
+            RequestedSessionTimeout = 60000,
+        }, null, CancellationToken.None);
+        Assert.True(SessionSignatures.VerifyServerSignature(SecurityPolicyInfo.Basic256Sha256, serverCert, own.RawData, clientNonce, create.ServerSignature));
+        var anonymous = endpoint.UserIdentityTokens.First(t => t.TokenType == UserTokenType.Anonymous);
+        var activate = new ActivateSessionRequest
+        {
+            ClientSignature = SessionSignatures.CreateClientSignature(SecurityPolicyInfo.Basic256Sha256, own, serverDer, create.ServerNonce!),
+            UserIdentityToken = new AnonymousIdentityToken(anonymous.PolicyId),
+            LocaleIds = ["en"],
+        };
+        activate.RequestHeader.AuthenticationToken = create.AuthenticationToken;
+        await channel.SendRequestAsync<ActivateSessionResponse>(activate, null, CancellationToken.None);
+        var read = new ReadRequest { NodesToRead = [new ReadValueId(NodeId.Parse("ns=1;s=Line1.Press01.Temperature"))] };
+        read.RequestHeader.AuthenticationToken = create.AuthenticationToken;
+        var value = Assert.Single((await channel.SendRequestAsync<ReadResponse>(read, null, CancellationToken.None)).Results);
+        Assert.True(value.StatusCode.IsGood);
+        Assert.False(double.IsNaN(value.Value.ToDouble()));
 
         // encrypting for the wrong server key: node-opcua cannot decrypt the OpenSecureChannel and refuses the channel
         using var impostor = ApplicationCertificate.Create(new ApplicationCertificateOptions { ApplicationUri = "urn:impostor" }, DateTimeOffset.UtcNow);
