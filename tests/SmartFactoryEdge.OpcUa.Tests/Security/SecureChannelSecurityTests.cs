@@ -82,6 +82,12 @@ public sealed class SecureChannelSecurityTests : IClassFixture<OpcUaServerFixtur
         await Assert.ThrowsAnyAsync<Exception>(() => refused.OpenAsync(CancellationToken.None));
     }
 
+    /// <summary>A server with every policy in Sign and SignAndEncrypt.</summary>
+    public sealed class AllPoliciesFixture : OpcUaServerFixture
+    {
+        protected override string[] Arguments => ["--load", "10", "--security", "all"];
+    }
+
     private static bool HostNamed(X509Certificate2 cert, string host)
     {
         var (_, dns, ips) = CertificateValidator.SubjectAlternativeNames(cert);
