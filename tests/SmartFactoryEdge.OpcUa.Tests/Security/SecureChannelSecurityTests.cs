@@ -16,7 +16,7 @@ public sealed class SecureChannelSecurityTests : IClassFixture<OpcUaServerFixtur
 
     public SecureChannelSecurityTests(OpcUaServerFixture fixture) => _fixture = fixture;
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true); }
 
     [Fact]
     public async Task Basic256Sha256SignAndEncryptChannelCarriesRequests()
@@ -80,6 +80,26 @@ public sealed class SecureChannelSecurityTests : IClassFixture<OpcUaServerFixtur
         using var wrongPolicy = new MessageSecurityPolicy(SecurityPolicyInfo.Basic256Sha256, MessageSecurityMode.SignAndEncrypt, own, X509CertificateLoader.LoadCertificate(impostor.RawData));
         await using var refused = new UaSecureChannel(_fixture.Url, wrongPolicy, new SecureChannelOptions { ConnectTimeout = TimeSpan.FromSeconds(5) });
         await Assert.ThrowsAnyAsync<Exception>(() => refused.OpenAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SecuredTokenIsRenewedAndRequestsContinue()
+    {
+        var endpoints = await Session.UaSession.GetEndpointsAsync(_fixture.Url);
+        var endpoint = endpoints.First(e => e.SecurityPolicyUri == SecurityPolicyInfo.Basic256Sha256.Uri && e.SecurityMode == MessageSecurityMode.SignAndEncrypt);
+        using var serverCert = X509CertificateLoader.LoadCertificate(UserTokenEncryption.FirstDerElement(endpoint.ServerCertificate!));
+        using var own = ApplicationCertificate.Create(new ApplicationCertificateOptions { ApplicationUri = "urn:sfe:test:renew" }, DateTimeOffset.UtcNow);
+        using var policy = new MessageSecurityPolicy(SecurityPolicyInfo.Basic256Sha256, MessageSecurityMode.SignAndEncrypt, own, serverCert);
+        await using var channel = new UaSecureChannel(_fixture.Url, policy, new SecureChannelOptions { TokenLifetime = TimeSpan.FromSeconds(2) });
+        var renewed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.TokenRenewed += _ => { if (channel.Renewals >= 2) renewed.TrySetResult(); };
+        await channel.OpenAsync(CancellationToken.None);
+        var firstToken = channel.TokenId;
+        await renewed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.NotEqual(firstToken, channel.TokenId);
+        var response = await channel.SendRequestAsync<GetEndpointsResponse>(new GetEndpointsRequest { EndpointUrl = _fixture.Url }, null, CancellationToken.None);
+        Assert.NotEmpty(response.Endpoints);
+        Assert.True(channel.IsOpen);
     }
 
     /// <summary>A server with every policy in Sign and SignAndEncrypt.</summary>
