@@ -5,8 +5,8 @@ namespace SmartFactoryEdge.OpcUa.SecureChannel;
 /// <summary>
 /// What a security policy does to secure-channel chunks (Part 6, 6.7). The channel asks the policy for the
 /// asymmetric header of OpenSecureChannel, the nonces, the per-chunk overhead, and lets it sign/encrypt each
-/// outgoing chunk and verify/decrypt each incoming one. <see cref="NoneSecurityPolicy"/> is the only one
-/// implemented so far; Basic256Sha256 plugs in here (issue 6) without touching the channel's chunking.
+/// outgoing chunk and verify/decrypt each incoming one. <see cref="NoneSecurityPolicy"/>
+/// and <see cref="MessageSecurityPolicy"/> (Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss) implement it.
 /// </summary>
 public interface ISecurityPolicy
 {
@@ -27,15 +27,18 @@ public interface ISecurityPolicy
     /// <summary>Called when a token is issued or renewed, to derive symmetric keys from the nonces.</summary>
     void OnTokenIssued(uint tokenId, byte[]? clientNonce, byte[]? serverNonce);
 
-    /// <summary>Bytes added to each symmetric chunk after the body (padding + signature), at most.</summary>
-    int MaxSymmetricOverhead { get; }
+    /// <summary>How many body bytes fit into a chunk buffer of <paramref name="bufferLength"/> bytes whose sequence header starts at <paramref name="sequenceStart"/>.</summary>
+    int MaxBodySize(int bufferLength, int sequenceStart, bool asymmetric);
 
-    /// <summary>Signs and encrypts a symmetric chunk in place; returns its final length. <paramref name="bodyEnd"/> is where the plain body ends.</summary>
-    int SecureSymmetricChunk(Span<byte> chunk, int securedStart, int bodyEnd);
+    /// <summary>
+    /// Pads, signs and encrypts a chunk in place (asymmetrically for OpenSecureChannel); writes the final size into the
+    /// message header before signing and returns it. <paramref name="bodyEnd"/> is where the plain body ends.
+    /// </summary>
+    int SecureChunk(Span<byte> chunk, int sequenceStart, int bodyEnd, bool asymmetric);
 
     /// <summary>Verifies and decrypts an incoming chunk in place; returns where its plain body ends.</summary>
     /// <exception cref="Core.ProtocolViolationException">The signature does not verify.</exception>
-    int UnsecureChunk(Span<byte> chunk, int securedStart, bool asymmetric);
+    int UnsecureChunk(Span<byte> chunk, int sequenceStart, bool asymmetric);
 }
 
 /// <summary>SecurityPolicy None: no signing, no encryption (Part 7, SecurityPolicy None).</summary>
@@ -57,9 +60,9 @@ public sealed class NoneSecurityPolicy : ISecurityPolicy
 
     public void OnTokenIssued(uint tokenId, byte[]? clientNonce, byte[]? serverNonce) { }
 
-    public int MaxSymmetricOverhead => 0;
+    public int MaxBodySize(int bufferLength, int sequenceStart, bool asymmetric) => bufferLength - sequenceStart - 8;
 
-    public int SecureSymmetricChunk(Span<byte> chunk, int securedStart, int bodyEnd) => bodyEnd;
+    public int SecureChunk(Span<byte> chunk, int sequenceStart, int bodyEnd, bool asymmetric) => bodyEnd;
 
-    public int UnsecureChunk(Span<byte> chunk, int securedStart, bool asymmetric) => chunk.Length;
+    public int UnsecureChunk(Span<byte> chunk, int sequenceStart, bool asymmetric) => chunk.Length;
 }

@@ -333,7 +333,8 @@ public sealed class UaSecureChannel : IAsyncDisposable
                     headerLength = SymmetricHeaderLength;
                     BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(12), _tokenId);
                 }
-                var room = buffer.Length - headerLength - SequenceHeaderLength - _policy.MaxSymmetricOverhead;
+                var asymmetric = messageType == ChunkHeader.Opn;
+                var room = _policy.MaxBodySize(buffer.Length, headerLength, asymmetric);
                 var take = Math.Min(room, body.Length - offset);
                 var final = offset + take == body.Length;
                 chunks++;
@@ -344,7 +345,8 @@ public sealed class UaSecureChannel : IAsyncDisposable
                 BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(headerLength + 4), requestId);
                 body.Span.Slice(offset, take).CopyTo(buffer.AsSpan(headerLength + SequenceHeaderLength));
                 var end = headerLength + SequenceHeaderLength + take;
-                var size = _policy.SecureSymmetricChunk(buffer, 12, end);
+                ChunkHeader.Write(buffer, messageType, final ? (byte)'F' : (byte)'C', (uint)end);
+                var size = _policy.SecureChunk(buffer, headerLength, end, asymmetric);
                 ChunkHeader.Write(buffer, messageType, final ? (byte)'F' : (byte)'C', (uint)size);
                 await stream.WriteAsync(buffer.AsMemory(0, size), ct).ConfigureAwait(false);
                 offset += take;
@@ -451,7 +453,7 @@ public sealed class UaSecureChannel : IAsyncDisposable
                 throw new ProtocolViolationException($"{_endpointUrl} used token {tokenId}, ours is {_tokenId}.");
             pos = SymmetricHeaderLength;
         }
-        var end = _policy.UnsecureChunk(chunk, 12, asymmetric);
+        var end = _policy.UnsecureChunk(chunk, pos, asymmetric);
         if (end - pos < SequenceHeaderLength) throw new ProtocolViolationException($"{_endpointUrl} sent a {h.TypeName} chunk without a sequence header.");
         var sequence = BinaryPrimitives.ReadUInt32LittleEndian(chunk[pos..]);
         var requestId = BinaryPrimitives.ReadUInt32LittleEndian(chunk[(pos + 4)..]);

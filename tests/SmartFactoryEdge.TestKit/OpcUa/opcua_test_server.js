@@ -5,6 +5,7 @@
 //   Objects/Types/LargeArray Double[--large N] (default 300000 = 2.4 MB: needs many chunks)
 //   Objects/Line1/Press01/Temperature is an AnalogItem with EngineeringUnits degree Celsius (UNECE CEL)
 //   Objects/Load/Var0000.. --load N variables, value = index + tick/1000 changing every --load-ms
+//   --security all         adds Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss and the Sign mode
 //
 //   NODE_PATH=$SFE_TOOLS/opcua/node_modules node opcua_test_server.js --port 0 --pki DIR
 // Prints "READY opc.tcp://127.0.0.1:<port>/UA/Sim" once listening; binds 127.0.0.1 only.
@@ -24,6 +25,8 @@ const LOAD_COUNT = parseInt(arg("--load", "1000"), 10);
 const LOAD_MS = parseInt(arg("--load-ms", "1000"), 10);
 const LARGE = parseInt(arg("--large", "300000"), 10);
 const HOST = "127.0.0.1";
+// --security all: also Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, and Sign besides SignAndEncrypt
+const ALL_SECURITY = arg("--security", "default") === "all";
 const USERS = { operator: "operator-pw", viewer: "viewer-pw" };
 
 async function main() {
@@ -35,8 +38,12 @@ async function main() {
         resourcePath: "/UA/Sim", nodesets: [nodesets.standard],
         buildInfo: { productName: "SfeTestServer", manufacturerName: "SmartFactoryEdge tests", softwareVersion: "1.0.0" },
         serverInfo: { applicationUri: "urn:sfe:TestServer", productUri: "urn:sfe:TestServer" },
-        securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
-        securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
+        securityPolicies: ALL_SECURITY
+            ? [SecurityPolicy.None, SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss]
+            : [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
+        securityModes: ALL_SECURITY
+            ? [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt]
+            : [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
         allowAnonymous: true,
         userManager: { isValidUser: (user, pw) => USERS[user] !== undefined && USERS[user] === pw },
         serverCertificateManager, registerServerMethod: RegisterServerMethod.HIDDEN, isAuditing: false,
