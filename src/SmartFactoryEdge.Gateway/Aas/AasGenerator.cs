@@ -59,8 +59,9 @@ public static class AasGenerator
     public static byte[] GenerateUtf8(GatewayConfig config, bool indented = false) =>
         Encoding.UTF8.GetBytes(Generate(config).ToJsonString(indented ? Indented : new JsonSerializerOptions { Encoder = Indented.Encoder }));
 
-    /// <summary>urn:sfe:{site}:{gateway}:{kind}:{name}; every identifiable's id is one of these.</summary>
-    public static string Urn(string site, string gateway, string kind, string name) => $"urn:sfe:{site}:{gateway}:{kind}:{name}";
+    /// <summary>urn:sfe:{site}:{gateway}:{kind}:{name} (parts percent-encoded); every identifiable's id is one of these.</summary>
+    public static string Urn(string site, string gateway, string kind, string name) =>
+        $"urn:sfe:{Uri.EscapeDataString(site)}:{Uri.EscapeDataString(gateway)}:{kind}:{Uri.EscapeDataString(name)}";
 
     /// <summary>The shell id of an asset.</summary>
     public static string ShellId(string site, string gateway, string assetId) => Urn(site, gateway, "aas", assetId);
@@ -69,7 +70,7 @@ public static class AasGenerator
     public static string GlobalAssetId(string site, string gateway, string assetId) => Urn(site, gateway, "asset", assetId);
 
     /// <summary>The id of one of an asset's submodels (nameplate, technical-data, time-series).</summary>
-    public static string SubmodelId(string site, string gateway, string assetId, string submodel) => Urn(site, gateway, "sm", $"{assetId}:{submodel}");
+    public static string SubmodelId(string site, string gateway, string assetId, string submodel) => Urn(site, gateway, "sm", assetId) + ":" + submodel;
 
     /// <summary>The ConceptDescription id of a tag (its semantic id within the gateway).</summary>
     public static string TagConceptId(string site, string gateway, string tagId) => Urn(site, gateway, "cd", tagId);
@@ -120,7 +121,7 @@ public static class AasGenerator
 
     private static JsonObject Nameplate(string site, string gateway, AssetDefinition asset)
     {
-        var elements = new JsonArray
+        var elements = new List<JsonNode?>
         {
             Property("URIOfTheProduct", "0173-1#02-AAY811#001", "xs:anyURI", GlobalAssetId(site, gateway, asset.Id)),
             Mlp("ManufacturerName", "0173-1#02-AAO677#002", asset.Manufacturer ?? "unknown"),
