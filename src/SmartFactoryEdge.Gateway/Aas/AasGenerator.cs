@@ -47,12 +47,12 @@ public static class AasGenerator
                 if (conceptIds.Add((string)cd["id"]!)) concepts.Add(cd);
             }
         }
-        return new JsonObject
-        {
-            ["assetAdministrationShells"] = shells,
-            ["submodels"] = submodels,
-            ["conceptDescriptions"] = concepts,
-        };
+        // Lists in the metamodel are either absent or non-empty.
+        var environment = new JsonObject();
+        if (shells.Count > 0) environment["assetAdministrationShells"] = shells;
+        if (submodels.Count > 0) environment["submodels"] = submodels;
+        if (concepts.Count > 0) environment["conceptDescriptions"] = concepts;
+        return environment;
     }
 
     /// <summary>The environment as UTF-8 JSON (indented or compact), ready for the retained `aas` topic.</summary>
@@ -216,7 +216,8 @@ public static class AasGenerator
             },
         };
         if (tag.Unit is { Length: > 0 } unit) content["unit"] = unit;
-        if (tag.Description is { Length: > 0 } d) content["definition"] = LangStrings(d);
+        // AASc-3a-008: an IEC 61360 concept description needs a definition, at least in English.
+        content["definition"] = LangStrings(tag.Description is { Length: > 0 } d ? d : $"Signal {tag.Id}" + (tag.Unit is { Length: > 0 } u ? $" in {u}" : ""));
         return new JsonObject
         {
             ["modelType"] = "ConceptDescription",
@@ -262,13 +263,19 @@ public static class AasGenerator
         ["submodelElements"] = new JsonArray([.. elements]),
     };
 
-    private static JsonObject Collection(string idShort, string semanticId, IEnumerable<JsonNode?> elements) => new()
+    private static JsonObject Collection(string idShort, string semanticId, IEnumerable<JsonNode?> elements)
     {
-        ["modelType"] = "SubmodelElementCollection",
-        ["idShort"] = idShort,
-        ["semanticId"] = ExternalReference(semanticId),
-        ["value"] = new JsonArray([.. elements]),
-    };
+        var collection = new JsonObject
+        {
+            ["modelType"] = "SubmodelElementCollection",
+            ["idShort"] = idShort,
+            ["semanticId"] = ExternalReference(semanticId),
+        };
+        // Lists in the metamodel are either absent or non-empty.
+        var value = new JsonArray([.. elements]);
+        if (value.Count > 0) collection["value"] = value;
+        return collection;
+    }
 
     private static JsonObject Property(string idShort, string semanticId, string valueType, string? value)
     {

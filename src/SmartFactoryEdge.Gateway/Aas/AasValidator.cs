@@ -34,6 +34,8 @@ public static class AasErrorCodes
     public const string LangString = "langString";
     public const string AssetInformation = "assetInformation";
     public const string Structure = "structure";
+    public const string ListEmpty = "list.empty";
+    public const string DefinitionMissing = "definition.missing";
 }
 
 /// <summary>
@@ -233,7 +235,11 @@ public static partial class AasValidator
         {
             var node = parent[name];
             if (node is null) return [];
-            if (node is JsonArray a) return a;
+            if (node is JsonArray a)
+            {
+                if (a.Count == 0) Error($"{path}.{name}", AasErrorCodes.ListEmpty, $"'{name}' must be absent or hold at least one item");
+                return a;
+            }
             Error($"{path}.{name}", AasErrorCodes.Structure, $"'{name}' must be an array");
             return [];
         }
@@ -305,10 +311,16 @@ public static partial class AasValidator
                         if (content["preferredName"] is { } pn) LangStrings(pn, $"{p}.dataSpecificationContent.preferredName");
                         else if (String(content, "modelType") == "DataSpecificationIec61360") Error($"{p}.dataSpecificationContent", AasErrorCodes.LangString, "preferredName is mandatory in DataSpecificationIec61360");
                         if (content["definition"] is { } def) LangStrings(def, $"{p}.dataSpecificationContent.definition");
+                        if (String(content, "modelType") == "DataSpecificationIec61360" && content["value"] is null && !HasEnglish(content["definition"]))
+                            Error($"{p}.dataSpecificationContent", AasErrorCodes.DefinitionMissing, "an IEC 61360 concept description needs a definition, at least in English (AASc-3a-008)");
                     }
                 }
             }
         }
+
+        private static bool HasEnglish(JsonNode? langStrings) =>
+            langStrings is JsonArray a && a.Any(l => l is JsonObject o && String(o, "language") is { } lang &&
+                (lang.Equals("en", StringComparison.OrdinalIgnoreCase) || lang.StartsWith("en-", StringComparison.OrdinalIgnoreCase)));
 
         private void IdShort(JsonObject obj, string path)
         {

@@ -328,6 +328,38 @@ public class AasValidatorTests
     }
 
     [Fact]
+    public void EmptyListIsReported()
+    {
+        var env = Valid();
+        Elements(env).Add(new JsonObject
+        {
+            ["modelType"] = "SubmodelElementCollection",
+            ["idShort"] = "Empty",
+            ["value"] = new JsonArray(),
+        });
+        var error = Single(env, AasErrorCodes.ListEmpty);
+        Assert.EndsWith(".value", error.Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Iec61360ConceptDescriptionWithoutEnglishDefinitionIsReported()
+    {
+        var env = Valid();
+        var content = env["conceptDescriptions"]![0]!["embeddedDataSpecifications"]![0]!["dataSpecificationContent"]!;
+        content["definition"] = new JsonArray(new JsonObject { ["language"] = "de", ["text"] = "Temperatur" });
+        var error = Single(env, AasErrorCodes.DefinitionMissing);
+        Assert.Equal("$.conceptDescriptions[0].embeddedDataSpecifications[0].dataSpecificationContent", error.Path);
+    }
+
+    [Fact]
+    public void ConfigurationWithoutAssetsGivesAnEmptyValidEnvironment()
+    {
+        var env = AasGenerator.Generate(Demo() with { Assets = [] });
+        Assert.Empty(env);
+        Assert.Empty(AasValidator.Validate(env));
+    }
+
+    [Fact]
     public void NotJsonGivesOneStructureError()
     {
         var errors = AasValidator.Validate("{\"submodels\": ["u8);
