@@ -359,6 +359,66 @@ public class AasValidatorTests
         Assert.Empty(AasValidator.Validate(env));
     }
 
+    [Theory]
+    [InlineData("demo.yaml")]
+    [InlineData("gateway.example.yaml")]
+    public void EveryShippedConfigGivesAValidEnvironment(string name)
+    {
+        var (config, errors) = ConfigLoader.Load(Path.Combine(RepoPaths.Root, "config", name));
+        Assert.Empty(errors);
+        var problems = AasValidator.Validate(AasGenerator.Generate(config!));
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void RandomlyMutatedDocumentsNeverCrashTheValidator()
+    {
+        var iterations = int.TryParse(Environment.GetEnvironmentVariable("SFE_FUZZ_ITERATIONS"), out var n) ? n : 300;
+        var random = new Random(11);
+        var original = AasGenerator.GenerateUtf8(Demo());
+        JsonNode?[] replacements = [null, 0, -1.5, true, "", "x", "1Bad id", new JsonArray(), new JsonObject(), new JsonArray(1, "a", null)];
+        var broken = 0;
+        for (var i = 0; i < iterations; i++)
+        {
+            // structural mutations: replace a few random nodes of the tree with values of the wrong shape
+            var env = JsonNode.Parse(original)!;
+            for (var m = random.Next(1, 4); m > 0; m--)
+            {
+                var nodes = Descendants(env).Where(d => d.Parent is not null).ToList();
+                var victim = nodes[random.Next(nodes.Count)];
+                var replacement = replacements[random.Next(replacements.Length)]?.DeepClone();
+                switch (victim.Parent)
+                {
+                    case JsonObject o: o[victim.GetPropertyName()] = replacement; break;
+                    case JsonArray a: a[victim.GetElementIndex()] = replacement; break;
+                }
+            }
+            if (AasValidator.Validate(env).Count > 0) broken++;
+
+            // byte mutations: the UTF-8 form with flipped bytes or cut short
+            var bytes = (byte[])original.Clone();
+            for (var m = random.Next(1, 8); m > 0; m--) bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            _ = AasValidator.Validate(bytes.AsSpan(0, random.Next(bytes.Length + 1)));
+        }
+        Assert.True(broken > iterations / 2, $"only {broken} of {iterations} mutated documents were reported invalid");
+    }
+
+    private static IEnumerable<JsonNode> Descendants(JsonNode node)
+    {
+        yield return node;
+        IEnumerable<JsonNode?> children = node switch
+        {
+            JsonObject o => o.Select(kv => kv.Value),
+            JsonArray a => a,
+            _ => [],
+        };
+        foreach (var child in children)
+        {
+            if (child is null) continue;
+            foreach (var d in Descendants(child)) yield return d;
+        }
+    }
+
     [Fact]
     public void NotJsonGivesOneStructureError()
     {
