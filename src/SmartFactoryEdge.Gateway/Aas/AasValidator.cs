@@ -40,7 +40,7 @@ public static class AasErrorCodes
 
 /// <summary>
 /// Checks an AAS environment (metamodel v3.0 JSON) against the metamodel's rules: identifiers (non-empty, unique),
-/// idShorts (pattern AASd-002, unique among siblings AASd-022), references (type, keys, KeyTypes, AASd-121..125 first key),
+/// idShorts (v3.0 pattern [A-Za-z][A-Za-z0-9_]*, AASd-002; unique among siblings, case-sensitive, AASd-022), references (type, keys, KeyTypes, AASd-121..125 first key),
 /// semantic ids on submodels, Property valueType (DataTypeDefXsd) and value lexical form (AASd-007/090),
 /// language strings, modelType on every referable, and asset information.
 /// </summary>
@@ -73,7 +73,7 @@ public static partial class AasValidator
         "Operation", "Property", "Range", "ReferenceElement", "RelationshipElement", "SubmodelElementCollection", "SubmodelElementList",
     };
 
-    [GeneratedRegex("^[A-Za-z]([A-Za-z0-9_-]*[A-Za-z0-9_])?$")]
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]*$")]
     private static partial Regex IdShortRegex();
 
     [GeneratedRegex(@"^[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8})*$")]
@@ -332,7 +332,7 @@ public static partial class AasValidator
             }
             if (idShort.Length > 128 || !IdShortRegex().IsMatch(idShort))
             {
-                Error($"{path}.idShort", AasErrorCodes.IdShortPattern, $"idShort '{idShort}' must start with a letter and hold only letters, digits, '_' and '-' (not last), at most 128 characters (AASd-002)");
+                Error($"{path}.idShort", AasErrorCodes.IdShortPattern, $"idShort '{idShort}' must match [A-Za-z][A-Za-z0-9_]* and be at most 128 characters (AASd-002, metamodel v3.0)");
             }
         }
 

@@ -48,6 +48,7 @@ public class AasValidatorTests
     [InlineData("1Nameplate")]
     [InlineData("Name plate")]
     [InlineData("Nameplate-")]
+    [InlineData("Name-plate")]
     [InlineData("_x")]
     [InlineData("Näme")]
     [InlineData("")]
