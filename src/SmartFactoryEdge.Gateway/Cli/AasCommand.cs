@@ -23,20 +23,18 @@ public static class AasCommand
         command.SetAction(parse =>
         {
             var file = parse.GetValue(config)!;
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
             var (loaded, errors) = ConfigLoader.Load(file.ToString());
             if (errors.Count > 0)
             {
-                foreach (var e in errors) Console.Error.WriteLine(e);
+                foreach (var e in errors) error.WriteLine(e);
                 return ExitCodes.InvalidConfiguration;
             }
             var json = AasGenerator.GenerateUtf8(loaded!, indented: !parse.GetValue(compact));
             var problems = AasValidator.Validate(json);
-            using (var stdout = Console.OpenStandardOutput())
-            {
-                stdout.Write(json);
-                stdout.Write("\n"u8);
-            }
-            foreach (var p in problems) Console.Error.WriteLine(p);
+            output.WriteLine(System.Text.Encoding.UTF8.GetString(json));
+            foreach (var p in problems) error.WriteLine(p);
             return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
