@@ -12,7 +12,8 @@ public static class AssetTags
 {
     /// <summary>
     /// Tags per asset id, in first-seen order: simulated machines ({asset}.{signal} with the process model's unit),
-    /// `tags` entries with an assetId, the asset's own `signals`, and OPC UA tags whose id starts with "{asset}.".
+    /// `tags` entries with an assetId, the asset's own `signals`, and OPC UA tags, Modbus points and sensor tags whose id
+    /// starts with "{asset}." (the longest matching asset id wins).
     /// Later sources fill in a unit or description an earlier one lacked; they never override one.
     /// </summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<AssetTag>> Collect(GatewayConfig config)
@@ -54,12 +55,28 @@ public static class AssetTags
                 Add(asset.Id, new AssetTag(signal, def?.Unit, def?.Description, def?.DataType ?? TagDataType.Double));
             }
         }
+        string? AssetOf(string tagId) => config.Assets.Select(a => a.Id).Where(a => tagId.StartsWith(a + ".", StringComparison.Ordinal)).MaxBy(a => a.Length);
+
         foreach (var endpoint in config.Sources.Opcua)
         {
             foreach (var tag in endpoint.Tags)
             {
-                var dot = tag.Id.IndexOf('.', StringComparison.Ordinal);
-                if (dot > 0) Add(tag.Id[..dot], new AssetTag(tag.Id, tag.Unit, null, TagDataType.Double));
+                if (AssetOf(tag.Id) is { } asset) Add(asset, new AssetTag(tag.Id, tag.Unit, null, TagDataType.Double));
+            }
+        }
+        foreach (var device in config.Sources.Modbus?.Devices ?? [])
+        {
+            foreach (var point in device.PollGroups.SelectMany(g => g.Points))
+            {
+                var type = point.IsBitArea || point.Type == Modbus.RegisterMap.ModbusDataType.Bool ? TagDataType.Boolean : TagDataType.Double;
+                if (AssetOf(point.TagId) is { } asset) Add(asset, new AssetTag(point.TagId, point.Unit, point.Description, type));
+            }
+        }
+        foreach (var device in config.Sources.Sensors?.Devices ?? [])
+        {
+            foreach (var (quantity, tagId) in device.Tags)
+            {
+                if (AssetOf(tagId) is { } asset) Add(asset, new AssetTag(tagId, device.Units.GetValueOrDefault(quantity), null, TagDataType.Double));
             }
         }
         return byAsset.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<AssetTag>)kv.Value, StringComparer.Ordinal);

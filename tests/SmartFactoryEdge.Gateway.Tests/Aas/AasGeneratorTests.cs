@@ -2,6 +2,9 @@ using System.Text.Json.Nodes;
 using SmartFactoryEdge.Core.Tags;
 using SmartFactoryEdge.Gateway.Aas;
 using SmartFactoryEdge.Gateway.Configuration;
+using SmartFactoryEdge.Modbus.RegisterMap;
+using SmartFactoryEdge.Modbus.Source;
+using SmartFactoryEdge.OpcUa.Source;
 using SmartFactoryEdge.TestKit.Infrastructure;
 
 namespace SmartFactoryEdge.Gateway.Tests.Aas;
@@ -122,6 +125,49 @@ public class AasGeneratorTests
         var technical = Submodel(env, "urn:sfe:demo-plant:demo-gw01:sm:pump1:technical-data");
         var running = Child(Child(technical, "TechnicalProperties", "submodelElements"), "running");
         Assert.Equal("xs:boolean", (string)running["valueType"]!);
+    }
+
+    [Fact]
+    public void ModbusPointsAndOpcUaTagsJoinTheAssetTheirIdNames()
+    {
+        var config = Demo() with
+        {
+            Assets = [new AssetDefinition { Id = "meter1", Kind = "power-meter" }, new AssetDefinition { Id = "meter1.sub", Kind = "power-meter" }],
+            Sources = new SourcesOptions
+            {
+                Modbus = new ModbusSourceOptions
+                {
+                    Devices =
+                    [
+                        new ModbusDeviceOptions
+                        {
+                            Name = "meter",
+                            PollGroups =
+                            [
+                                new ModbusPollGroupOptions
+                                {
+                                    Points =
+                                    [
+                                        new ModbusPointOptions { TagId = "meter1.power", Unit = "kW", Type = ModbusDataType.Float32, Description = "active power" },
+                                        new ModbusPointOptions { TagId = "meter1.alarm", Area = ModbusArea.Coil },
+                                        new ModbusPointOptions { TagId = "meter1.sub.voltage", Unit = "V" },
+                                        new ModbusPointOptions { TagId = "other.x" },
+                                    ],
+                                },
+                            ],
+                        },
+                    ],
+                },
+                Opcua = [new OpcUaEndpointOptions { Name = "plc", EndpointUrl = "opc.tcp://127.0.0.1:4840", Tags = [new OpcUaTagOptions { Id = "meter1.frequency", Unit = "Hz" }] }],
+            },
+        };
+        var tags = AssetTags.Collect(config);
+        Assert.Equal(["meter1.frequency", "meter1.power", "meter1.alarm"], tags["meter1"].Select(t => t.Id));
+        Assert.Equal(["meter1.sub.voltage"], tags["meter1.sub"].Select(t => t.Id));
+        Assert.Equal(TagDataType.Boolean, tags["meter1"].Single(t => t.Id == "meter1.alarm").DataType);
+        Assert.Equal("kW", tags["meter1"].Single(t => t.Id == "meter1.power").Unit);
+        var errors = AasValidator.Validate(AasGenerator.Generate(config));
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 
     [Fact]
