@@ -212,7 +212,7 @@ public static class AasGenerator
                 TagDataType.Boolean => "BOOLEAN",
                 TagDataType.Int64 => "INTEGER_COUNT",
                 TagDataType.String => "STRING",
-                _ => "REAL_MEASURE",
+                _ => tag.Unit is { Length: > 0 } ? "REAL_MEASURE" : "REAL_COUNT", // AASc-3a-009: a measure needs a unit
             },
         };
         if (tag.Unit is { Length: > 0 } unit) content["unit"] = unit;

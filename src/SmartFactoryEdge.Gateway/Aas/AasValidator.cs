@@ -36,6 +36,7 @@ public static class AasErrorCodes
     public const string Structure = "structure";
     public const string ListEmpty = "list.empty";
     public const string DefinitionMissing = "definition.missing";
+    public const string UnitMissing = "unit.missing";
 }
 
 /// <summary>
@@ -313,6 +314,9 @@ public static partial class AasValidator
                         if (content["definition"] is { } def) LangStrings(def, $"{p}.dataSpecificationContent.definition");
                         if (String(content, "modelType") == "DataSpecificationIec61360" && content["value"] is null && !HasEnglish(content["definition"]))
                             Error($"{p}.dataSpecificationContent", AasErrorCodes.DefinitionMissing, "an IEC 61360 concept description needs a definition, at least in English (AASc-3a-008)");
+                        if (String(content, "dataType") is "INTEGER_MEASURE" or "REAL_MEASURE" or "RATIONAL_MEASURE" or "INTEGER_CURRENCY" or "REAL_CURRENCY"
+                            && string.IsNullOrEmpty(String(content, "unit")) && content["unitId"] is null)
+                            Error($"{p}.dataSpecificationContent", AasErrorCodes.UnitMissing, $"dataType {String(content, "dataType")} needs a unit or unitId (AASc-3a-009)");
                     }
                 }
             }

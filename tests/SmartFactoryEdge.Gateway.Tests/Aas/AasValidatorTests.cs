@@ -353,6 +353,16 @@ public class AasValidatorTests
     }
 
     [Fact]
+    public void MeasureWithoutUnitIsReported()
+    {
+        var env = Valid();
+        var content = (JsonObject)env["conceptDescriptions"]![0]!["embeddedDataSpecifications"]![0]!["dataSpecificationContent"]!;
+        Assert.Equal("REAL_MEASURE", (string)content["dataType"]!);
+        content.Remove("unit");
+        Single(env, AasErrorCodes.UnitMissing);
+    }
+
+    [Fact]
     public void ConfigurationWithoutAssetsGivesAnEmptyValidEnvironment()
     {
         var env = AasGenerator.Generate(Demo() with { Assets = [] });
