@@ -16,6 +16,7 @@ public static class SfeCommand
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(OpcUaCommands.Create());
         root.Subcommands.Add(CenterCommands.Create());
+        root.Subcommands.Add(AasCommand.Create());
         return root;
     }
 
