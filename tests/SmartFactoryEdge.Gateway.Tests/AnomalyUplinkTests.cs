@@ -73,4 +73,40 @@ public sealed class AnomalyUplinkTests : IAsyncLifetime
         Assert.False(first.GetProperty("replayed").GetBoolean());
         Assert.Equal("gw-anomaly", first.GetProperty("gatewayId").GetString());
     }
+
+    [Fact]
+    public async Task TheAssetDescriptionIsPublishedRetainedAndValid()
+    {
+        var config = Path.Combine(_dir, "aas.yaml");
+        File.WriteAllText(config, string.Join("\n",
+            "gateway: { id: gw-aas, site: lab, statusInterval: 200ms }",
+            "assets:",
+            "  - { id: p1, name: Cooling pump, kind: pump, manufacturer: ACME, serialNumber: P-77 }",
+            "sources:",
+            "  simulator:",
+            "    - name: line",
+            "      rateHz: 5",
+            "      machines: [{ kind: pump, asset: p1 }]",
+            "mqtt: { host: 127.0.0.1, port: " + _broker.AnonymousPort + " }",
+            "outbox: { path: data/aas-outbox.db }") + "\n");
+        await using var sfe = PeerProcess.Start(Path.Combine(AppContext.BaseDirectory, "sfe"), ["run", "--config", config], _dir, name: "sfe");
+        await sfe.WaitForLineAsync("File sink writing|Gateway running", TimeSpan.FromSeconds(30));
+
+        // a consumer that subscribes later still gets it: the description is retained
+        var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = new MqttClient(new MqttClientOptions { Port = _broker.AnonymousPort, ClientId = "aas-reader" });
+        client.ApplicationMessageReceivedAsync += e => { received.TrySetResult(e.ApplicationMessage.Payload.ToArray()); return Task.CompletedTask; };
+        await client.ConnectAsync();
+        await client.SubscribeAsync("sfe/v1/lab/gw-aas/aas", MqttQualityOfService.AtLeastOnce);
+        var payload = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        sfe.Signal(15);
+        Assert.Equal(0, await sfe.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+
+        var errors = SmartFactoryEdge.Gateway.Aas.AasValidator.Validate(payload);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        using var doc = JsonDocument.Parse(payload);
+        var shell = Assert.Single(doc.RootElement.GetProperty("assetAdministrationShells").EnumerateArray());
+        Assert.Contains("p1", shell.GetProperty("id").GetString(), StringComparison.Ordinal);
+        Assert.Contains("mqtt:sfe/v1/lab/gw-aas/telemetry", System.Text.Encoding.UTF8.GetString(payload), StringComparison.Ordinal);
+    }
 }

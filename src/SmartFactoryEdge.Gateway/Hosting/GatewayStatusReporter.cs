@@ -17,6 +17,7 @@ namespace SmartFactoryEdge.Gateway.Hosting;
 /// the outbox (depth, bytes, oldest age, replayed, dropped with the reason) and the health of every endpoint.
 /// </summary>
 public sealed class GatewayStatusReporter(
+    GatewayConfig config,
     GatewayOptions options,
     SamplePipeline pipeline,
     SqliteOutbox outbox,
@@ -32,13 +33,21 @@ public sealed class GatewayStatusReporter(
         using var timer = new PeriodicTimer(options.StatusInterval, time);
         var buffer = new ArrayBufferWriter<byte>(4096);
         string? lastState = null;
+        var aasPublished = false;
+        // the asset descriptions do not change while the process runs: generate once, publish (retained) per connection
+        var aas = config.Assets.Count > 0 ? Aas.AasGenerator.GenerateUtf8(config) : null;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            if (!sink.IsConnected) { lastState = null; continue; } // the next tick carries the numbers; status is not queued in the outbox
+            if (!sink.IsConnected) { lastState = null; aasPublished = false; continue; } // the next tick carries the numbers; status is not queued in the outbox
             buffer.ResetWrittenCount();
             Write(buffer);
             try
             {
+                if (aas is not null && !aasPublished)
+                {
+                    await sink.PublishAasAsync(aas, stoppingToken).ConfigureAwait(false);
+                    aasPublished = true;
+                }
                 await sink.PublishMetricsAsync(buffer.WrittenMemory, stoppingToken).ConfigureAwait(false);
                 // the retained state changes only when what it reports changes (drops, health), not on every tick
                 buffer.ResetWrittenCount();
