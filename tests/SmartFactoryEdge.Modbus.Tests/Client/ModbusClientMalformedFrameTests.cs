@@ -61,8 +61,10 @@ public class ModbusClientMalformedFrameTests
             var answer = Rtu(request[0], RegistersPdu(3, 7, 8));
             return i == 0 ? [new Reply(answer[..4])] : [new Reply(answer)];
         });
+        // the timeout leaves the peer ample time to send its fragment before the next request goes out: a fragment
+        // that arrives after the next request (a peer late by more than the timeout) cannot be told from a new answer
         await using var client = new ModbusRtuOverTcpClient("127.0.0.1", peer.Port,
-            new ModbusClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(400), RtuFrameGapTimeout = TimeSpan.FromMilliseconds(50) });
+            new ModbusClientOptions { RequestTimeout = TimeSpan.FromSeconds(2), RtuFrameGapTimeout = TimeSpan.FromMilliseconds(50) });
         await Assert.ThrowsAsync<ModbusTimeoutException>(() => client.ReadHoldingRegistersAsync(1, 0, new ushort[2]).WaitAsync(Guard));
         // had the fragment stayed in the buffer, the next answer would be read behind it and fail its CRC
         var ok = new ushort[2];
