@@ -42,9 +42,10 @@ public class SamplePipelineTests
     {
         var sink = new GatedSink();
         var pipeline = new SamplePipeline(new PipelineOptions { Capacity = 16, BatchSize = 4 }, [sink]);
-        var consumer = pipeline.RunAsync(CancellationToken.None);
-        // the consumer takes one batch and blocks in the sink; then the queue fills to its capacity
+        // four samples are queued before the consumer starts, so its first batch is exactly those four;
+        // it blocks in the sink with them, and then the queue fills to its capacity
         for (int i = 0; i < 4; i++) Assert.True(pipeline.TryWrite(Make(i)));
+        var consumer = pipeline.RunAsync(CancellationToken.None);
         await sink.FirstBatch.Task.WaitAsync(Guard);
         for (int i = 4; i < 20; i++) Assert.True(pipeline.TryWrite(Make(i)));
         Assert.False(pipeline.TryWrite(Make(20)));
@@ -69,8 +70,8 @@ public class SamplePipelineTests
     {
         var sink = new GatedSink();
         var pipeline = new SamplePipeline(new PipelineOptions { Capacity = 16, BatchSize = 4, FullMode = BoundedChannelFullMode.DropOldest }, [sink]);
-        var consumer = pipeline.RunAsync(CancellationToken.None);
         for (int i = 0; i < 4; i++) pipeline.TryWrite(Make(i));
+        var consumer = pipeline.RunAsync(CancellationToken.None);
         await sink.FirstBatch.Task.WaitAsync(Guard);
         for (int i = 4; i < 1000; i++) Assert.True(pipeline.TryWrite(Make(i)));
         Assert.True(pipeline.Depth <= 16, "memory stays bounded by the capacity");

@@ -23,7 +23,7 @@ public class AasCommandTests
         Assert.True(exit == ExitCodes.Ok, error);
         Assert.Equal("", error);
         var env = JsonNode.Parse(output)!;
-        Assert.Equal(3, env["assetAdministrationShells"]!.AsArray().Count);
+        Assert.Equal(5, env["assetAdministrationShells"]!.AsArray().Count);
         Assert.Empty(AasValidator.Validate(env));
         Assert.Single(output.Trim().Split('\n'));
     }

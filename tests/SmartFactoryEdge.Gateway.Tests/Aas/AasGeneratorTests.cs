@@ -29,8 +29,8 @@ public class AasGeneratorTests
     {
         var env = AasGenerator.Generate(Demo());
         var shells = (JsonArray)env["assetAdministrationShells"]!;
-        Assert.Equal(3, shells.Count);
-        Assert.Equal(9, ((JsonArray)env["submodels"]!).Count);
+        Assert.Equal(5, shells.Count);
+        Assert.Equal(15, ((JsonArray)env["submodels"]!).Count);
         var furnace = shells[0]!;
         Assert.Equal("urn:sfe:demo-plant:demo-gw01:aas:furnace1", (string)furnace["id"]!);
         Assert.Equal("Instance", (string)furnace["assetInformation"]!["assetKind"]!);

@@ -92,7 +92,7 @@ public class AasValidatorTests
         // TechnicalData and TimeSeries both hold one Property per signal with the same idShorts; that is fine.
         var env = Valid();
         var idShorts = ((JsonArray)env["submodels"]!).Select(s => (string)s!["idShort"]!).ToList();
-        Assert.Equal(3, idShorts.Count(s => s == "Nameplate"));
+        Assert.Equal(5, idShorts.Count(s => s == "Nameplate"));
         Assert.Empty(AasValidator.Validate(env));
     }
 
