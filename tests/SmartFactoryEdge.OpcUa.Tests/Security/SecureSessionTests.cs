@@ -82,6 +82,20 @@ public sealed class SecureSessionTests : IClassFixture<SecureChannelSecurityTest
         Assert.Single(store.LoadCertificates(store.TrustedCerts));
     }
 
+    [Fact]
+    public async Task SessionMovesOntoANewSecuredChannelAfterTheOldOneIsDropped()
+    {
+        var old = await UaSession.ConnectAsync(_fixture.Url, Session("Aes256_Sha256_RsaPss", "SignAndEncrypt", autoAccept: true));
+        await old.DisposeAsync(); // channel gone, the session stays on the server
+        await using var moved = await UaSession.ReactivateAsync(old, CancellationToken.None);
+        Assert.Equal(old.SessionId, moved.SessionId);
+        Assert.NotSame(old.Channel, moved.Channel);
+        Assert.Equal(SecurityPolicyInfo.Aes256Sha256RsaPss.Uri, moved.Channel.Policy.Uri);
+        Assert.Equal(MessageSecurityMode.SignAndEncrypt, moved.Channel.Policy.Mode);
+        var value = Assert.Single(await moved.ReadAsync([new ReadValueId(NodeId.Parse("ns=1;s=Line1.Press01.Temperature"))], CancellationToken.None));
+        Assert.True(value.StatusCode.IsGood);
+    }
+
     [Theory]
     [InlineData("Aes128_Sha256_RsaOaep", "Sign")]
     [InlineData("None", "Best")]
