@@ -203,7 +203,9 @@ public sealed class UaSession : IAsyncDisposable
             var policy = endpoint?.UserIdentityTokens.First(t => t.TokenType == UserTokenType.UserName)
                 ?? throw new NotSupportedException($"{EndpointUrl} offers no UserName login on its {(_security?.Policy?.Name ?? "None")} endpoint.");
             var password = System.Text.Encoding.UTF8.GetBytes(_options.Password ?? "");
-            if (policy.SecurityPolicyUri is { Length: > 0 } uri && uri != NoneSecurityPolicy.PolicyUri)
+            // an empty token policy means the endpoint's own policy (Part 4, 7.41)
+            var tokenPolicyUri = policy.SecurityPolicyUri is { Length: > 0 } own ? own : endpoint!.SecurityPolicyUri;
+            if (tokenPolicyUri is { Length: > 0 } uri && uri != NoneSecurityPolicy.PolicyUri)
             {
                 var (secret, algorithm) = UserTokenEncryption.Encrypt(uri, password, endpoint!.ServerCertificate ?? _serverCertificate, _serverNonce);
                 token = new UserNameIdentityToken(policy.PolicyId, user, secret, algorithm);

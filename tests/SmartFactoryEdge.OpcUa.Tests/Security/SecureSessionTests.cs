@@ -7,6 +7,7 @@ using SmartFactoryEdge.OpcUa.Security;
 using SmartFactoryEdge.OpcUa.Services;
 using SmartFactoryEdge.OpcUa.Session;
 using SmartFactoryEdge.OpcUa.Source;
+using SmartFactoryEdge.OpcUa.Tools;
 using SmartFactoryEdge.OpcUa.Tests.Integration;
 
 namespace SmartFactoryEdge.OpcUa.Tests.Security;
@@ -37,7 +38,8 @@ public sealed class SecureSessionTests : IClassFixture<SecureChannelSecurityTest
         Assert.Contains(Path.Combine("rejected", "certs"), ex.Message, StringComparison.Ordinal);
         Assert.Contains($"sfe opcua certs trust {rejected.Thumbprint}", ex.Message, StringComparison.Ordinal);
 
-        Assert.NotNull(store.Trust(rejected.Thumbprint));
+        // what `sfe opcua certs trust THUMBPRINT --pki DIR` runs
+        Assert.Equal(0, await OpcUaCerts.TrustAsync(_pki, rejected.Thumbprint, TextWriter.Null, TextWriter.Null, CancellationToken.None));
         var writer = new CollectingWriter();
         var health = new HealthRegistry();
         var source = new OpcUaSource(new OpcUaEndpointOptions
@@ -94,6 +96,22 @@ public sealed class SecureSessionTests : IClassFixture<SecureChannelSecurityTest
         Assert.Equal(MessageSecurityMode.SignAndEncrypt, moved.Channel.Policy.Mode);
         var value = Assert.Single(await moved.ReadAsync([new ReadValueId(NodeId.Parse("ns=1;s=Line1.Press01.Temperature"))], CancellationToken.None));
         Assert.True(value.StatusCode.IsGood);
+    }
+
+    [Theory]
+    [InlineData("Basic256Sha256", "Sign", "operator-pw", true)]
+    [InlineData("Aes256_Sha256_RsaPss", "SignAndEncrypt", "wrong", false)]
+    public async Task UserNameLoginOnASecuredEndpoint(string policy, string mode, string password, bool accepted)
+    {
+        var options = Session(policy, mode, autoAccept: true) with { UserName = "operator", Password = password };
+        if (accepted)
+        {
+            await using var session = await UaSession.ConnectAsync(_fixture.Url, options);
+            Assert.Equal(mode, session.Channel.Policy.Mode.ToString());
+            return;
+        }
+        var ex = await Assert.ThrowsAsync<ServiceResultException>(() => UaSession.ConnectAsync(_fixture.Url, options));
+        Assert.Contains("ActivateSession", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
