@@ -28,6 +28,7 @@ public sealed class OpcUaGatewayTests : IAsyncLifetime
             "  opcua:",
             "    - name: press01",
             $"      endpointUrl: {_server.EndpointUrl}",
+            "      securityPolicy: None",
             "      publishingIntervalMs: 100",
             "      tags:",
             "        - { id: press01.temperature, nodeId: \"ns=1;s=Line1.Press01.Temperature\" }",

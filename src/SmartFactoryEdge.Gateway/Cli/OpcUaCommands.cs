@@ -6,7 +6,7 @@ using SmartFactoryEdge.OpcUa.Tools;
 namespace SmartFactoryEdge.Gateway.Cli;
 
 /// <summary>
-/// <c>sfe opcua endpoints|browse|read|subscribe</c>: look at an OPC UA server and pick tags.
+/// <c>sfe opcua endpoints|browse|read|subscribe|certs</c>: look at an OPC UA server and pick tags.
 /// The logic lives in <see cref="OpcUaProbe"/> (tested in SmartFactoryEdge.OpcUa.Tests); this file only wires options.
 /// </summary>
 public static class OpcUaCommands
@@ -18,6 +18,7 @@ public static class OpcUaCommands
         opcua.Subcommands.Add(CreateBrowse());
         opcua.Subcommands.Add(CreateRead());
         opcua.Subcommands.Add(CreateSubscribe());
+        opcua.Subcommands.Add(CreateCerts());
         return opcua;
     }
 
@@ -41,6 +42,32 @@ public static class OpcUaCommands
             await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 1;
         }
+    }
+
+    private static Command CreateCerts()
+    {
+        var certs = new Command("certs", "Manage the trust list of the PKI folder: list, trust, reject, remove certificates by thumbprint");
+        var pki = new Option<string>("--pki") { Description = "PKI folder (own, trusted, issuers, rejected)", DefaultValueFactory = _ => "pki", Recursive = true };
+        certs.Options.Add(pki);
+
+        var list = new Command("list", "List trusted, issuer and rejected certificates");
+        list.SetAction((result, ct) => OpcUaCerts.ListAsync(result.GetValue(pki)!, Console.Out, ct));
+        certs.Subcommands.Add(list);
+
+        foreach (var (name, description, handler) in new (string, string, Func<string, string, TextWriter, TextWriter, CancellationToken, Task<int>>)[]
+        {
+            ("trust", "Move a rejected certificate to trusted", OpcUaCerts.TrustAsync),
+            ("reject", "Move a trusted certificate to rejected", OpcUaCerts.RejectAsync),
+            ("remove", "Delete a certificate from trusted, issuers and rejected", OpcUaCerts.RemoveAsync),
+        })
+        {
+            var command = new Command(name, description);
+            var thumbprint = new Argument<string>("thumbprint") { Description = "SHA-1 thumbprint, or a unique prefix of at least 4 characters" };
+            command.Arguments.Add(thumbprint);
+            command.SetAction((result, ct) => handler(result.GetValue(pki)!, result.GetValue(thumbprint)!, Console.Out, Console.Error, ct));
+            certs.Subcommands.Add(command);
+        }
+        return certs;
     }
 
     private static Command CreateEndpoints()

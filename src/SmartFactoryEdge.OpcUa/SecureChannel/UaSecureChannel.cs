@@ -42,6 +42,9 @@ public sealed class UaSecureChannel : IAsyncDisposable
     private readonly Uri _endpoint;
     private readonly string _endpointUrl;
     private readonly ISecurityPolicy _policy;
+
+    /// <summary>The security policy and mode of this channel.</summary>
+    public ISecurityPolicy Policy => _policy;
     private readonly SecureChannelOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _sendLock = new(1, 1);

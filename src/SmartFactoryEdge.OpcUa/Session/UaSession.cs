@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -6,6 +7,7 @@ using SmartFactoryEdge.Core;
 using SmartFactoryEdge.Core.Quality;
 using SmartFactoryEdge.OpcUa.Encoding;
 using SmartFactoryEdge.OpcUa.SecureChannel;
+using SmartFactoryEdge.OpcUa.Security;
 using SmartFactoryEdge.OpcUa.Services;
 
 namespace SmartFactoryEdge.OpcUa.Session;
@@ -83,26 +85,32 @@ public sealed class UaSession : IAsyncDisposable
     {
         options ??= new UaSessionOptions();
         logger ??= NullLogger.Instance;
-        var channel = new UaSecureChannel(endpointUrl, NoneSecurityPolicy.Instance, options.Channel, logger);
+        var security = options.Security is null ? null : await PrepareSecurityAsync(endpointUrl, options, logger, cancellationToken).ConfigureAwait(false);
+        var channel = new UaSecureChannel(endpointUrl, security?.CreateChannelPolicy() ?? NoneSecurityPolicy.Instance, options.Channel, logger);
         await channel.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var clientNonce = security is { IsNone: false } ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32) : new byte[32];
             var create = await channel.SendRequestAsync<CreateSessionResponse>(new CreateSessionRequest
             {
                 ClientDescription = new ApplicationDescription
                 {
-                    ApplicationUri = options.ApplicationUri,
+                    // the server checks it against the URI in our certificate, which may predate a configuration change
+                    ApplicationUri = security?.Own is { } own ? CertificateValidator.SubjectAlternativeNames(own).Uris.FirstOrDefault() ?? options.ApplicationUri : options.ApplicationUri,
                     ProductUri = "urn:smartfactoryedge",
                     ApplicationName = new LocalizedText(options.ApplicationName),
                     ApplicationType = ApplicationType.Client,
                 },
                 EndpointUrl = endpointUrl,
                 SessionName = options.SessionName,
-                ClientNonce = new byte[32],
+                ClientNonce = clientNonce,
+                ClientCertificate = security?.Own?.RawData,
                 RequestedSessionTimeout = options.SessionTimeout.TotalMilliseconds,
                 MaxResponseMessageSize = options.Channel.Limits.MaxMessageSize,
             }, null, cancellationToken).ConfigureAwait(false);
-            var session = new UaSession(channel, options, logger, create.SessionId, create.AuthenticationToken, create.RevisedSessionTimeout);
+            if (security is { IsNone: false } && !SessionSignatures.VerifyServerSignature(security.Policy!, security.Server!, security.Own!.RawData, clientNonce, create.ServerSignature))
+                throw new ProtocolViolationException($"{endpointUrl}: the server signature in CreateSessionResponse does not verify with its certificate ({security.Policy!.Name}).");
+            var session = new UaSession(channel, options, logger, create.SessionId, create.AuthenticationToken, create.RevisedSessionTimeout) { _security = security };
             session._serverCertificate = create.ServerCertificate;
             session._serverNonce = create.ServerNonce;
             await session.ActivateAsync(create.ServerEndpoints, cancellationToken).ConfigureAwait(false);
@@ -120,10 +128,11 @@ public sealed class UaSession : IAsyncDisposable
     /// <summary>Moves this session onto a new secure channel and re-activates it (after a connection loss).</summary>
     public static async Task<UaSession> ReactivateAsync(UaSession old, CancellationToken cancellationToken)
     {
-        var channel = new UaSecureChannel(old.EndpointUrl, NoneSecurityPolicy.Instance, old._options.Channel, old._logger);
+        var channel = new UaSecureChannel(old.EndpointUrl, old._security?.CreateChannelPolicy() ?? NoneSecurityPolicy.Instance, old._options.Channel, old._logger);
         await channel.OpenAsync(cancellationToken).ConfigureAwait(false);
         var session = new UaSession(channel, old._options, old._logger, old.SessionId, old.AuthenticationToken, old.RevisedSessionTimeout.TotalMilliseconds)
         {
+            _security = old._security,
             _serverCertificate = old._serverCertificate,
             _serverNonce = old._serverNonce,
             _endpoints = old._endpoints,
@@ -148,6 +157,40 @@ public sealed class UaSession : IAsyncDisposable
 
     private byte[]? _serverCertificate;
     private byte[]? _serverNonce;
+    private UaSessionSecurity? _security;
+
+    /// <summary>GetEndpoints, endpoint selection, our certificate, and validation of the server certificate against the PKI folder.</summary>
+    private static async Task<UaSessionSecurity> PrepareSecurityAsync(string endpointUrl, UaSessionOptions options, ILogger logger, CancellationToken ct)
+    {
+        var config = options.Security!;
+        var endpoints = await GetEndpointsAsync(endpointUrl, options.Channel, ct).ConfigureAwait(false);
+        var endpoint = UaSessionSecurity.Select(endpoints, config, endpointUrl);
+        var info = SecurityPolicyInfo.Find(endpoint.SecurityPolicyUri);
+        if (info is null || endpoint.SecurityMode == MessageSecurityMode.None)
+        {
+            SessionLog.InsecureEndpoint(logger, endpointUrl);
+            return new UaSessionSecurity { Endpoint = endpoint, Policy = null, Own = null, Server = null, ServerDer = null };
+        }
+        var store = new PkiStore(config.PkiPath);
+        var own = ApplicationCertificate.LoadOrCreate(store, new ApplicationCertificateOptions { ApplicationUri = options.ApplicationUri, ApplicationName = options.ApplicationName });
+        var serverChain = endpoint.ServerCertificate
+            ?? throw new ProtocolViolationException($"{endpointUrl}: endpoint {info.Name}/{endpoint.SecurityMode} carries no server certificate.");
+        var validator = new CertificateValidator(store);
+        try
+        {
+            validator.Validate(serverChain, endpointUrl, endpoint.Server?.ApplicationUri);
+        }
+        catch (CertificateValidationException ex) when (config.AutoAcceptUntrusted && ex.StatusCode == StatusCodes.BadCertificateUntrusted)
+        {
+            using var untrusted = X509CertificateLoader.LoadCertificate(UserTokenEncryption.FirstDerElement(serverChain));
+            store.Trust(untrusted.Thumbprint);
+            SessionLog.AutoAccepted(logger, endpointUrl, untrusted.Thumbprint);
+            validator.Validate(serverChain, endpointUrl, endpoint.Server?.ApplicationUri);
+        }
+        var serverDer = UserTokenEncryption.FirstDerElement(serverChain);
+        SessionLog.SecureEndpoint(logger, endpointUrl, info.Name, endpoint.SecurityMode.ToString());
+        return new UaSessionSecurity { Endpoint = endpoint, Policy = info, Own = own, Server = X509CertificateLoader.LoadCertificate(serverDer), ServerDer = serverDer };
+    }
     private EndpointDescription[]? _endpoints;
 
     private async Task ActivateAsync(EndpointDescription[]? endpoints, CancellationToken ct)
@@ -156,11 +199,13 @@ public sealed class UaSession : IAsyncDisposable
         IEncodeable token;
         if (_options.UserName is { } user)
         {
-            var endpoint = endpoints?.FirstOrDefault(e => e.SecurityMode == MessageSecurityMode.None && e.UserIdentityTokens.Any(t => t.TokenType == UserTokenType.UserName));
+            var endpoint = endpoints?.FirstOrDefault(e => IsOurEndpoint(e) && e.UserIdentityTokens.Any(t => t.TokenType == UserTokenType.UserName));
             var policy = endpoint?.UserIdentityTokens.First(t => t.TokenType == UserTokenType.UserName)
-                ?? throw new NotSupportedException($"{EndpointUrl} offers no UserName login on its None endpoint.");
+                ?? throw new NotSupportedException($"{EndpointUrl} offers no UserName login on its {(_security?.Policy?.Name ?? "None")} endpoint.");
             var password = System.Text.Encoding.UTF8.GetBytes(_options.Password ?? "");
-            if (policy.SecurityPolicyUri is { Length: > 0 } uri && uri != NoneSecurityPolicy.PolicyUri)
+            // an empty token policy means the endpoint's own policy (Part 4, 7.41)
+            var tokenPolicyUri = policy.SecurityPolicyUri is { Length: > 0 } own ? own : endpoint!.SecurityPolicyUri;
+            if (tokenPolicyUri is { Length: > 0 } uri && uri != NoneSecurityPolicy.PolicyUri)
             {
                 var (secret, algorithm) = UserTokenEncryption.Encrypt(uri, password, endpoint!.ServerCertificate ?? _serverCertificate, _serverNonce);
                 token = new UserNameIdentityToken(policy.PolicyId, user, secret, algorithm);
@@ -172,16 +217,22 @@ public sealed class UaSession : IAsyncDisposable
         }
         else
         {
-            var policy = endpoints?.Where(e => e.SecurityMode == MessageSecurityMode.None)
+            var policy = endpoints?.Where(IsOurEndpoint)
                 .SelectMany(e => e.UserIdentityTokens).FirstOrDefault(t => t.TokenType == UserTokenType.Anonymous);
             token = new AnonymousIdentityToken(policy?.PolicyId ?? "anonymous");
         }
         var request = new ActivateSessionRequest { UserIdentityToken = token, LocaleIds = ["en"] };
+        if (_security is { IsNone: false } security)
+            request.ClientSignature = SessionSignatures.CreateClientSignature(security.Policy!, security.Own!, security.ServerDer!, _serverNonce ?? []);
         request.RequestHeader.AuthenticationToken = AuthenticationToken;
         var response = await _channel.SendRequestAsync<ActivateSessionResponse>(request, null, ct).ConfigureAwait(false);
         if (response.ServerNonce is { Length: > 0 } nonce) _serverNonce = nonce;
         Touch();
     }
+
+    private bool IsOurEndpoint(EndpointDescription e) => _security is { IsNone: false } security
+        ? e.SecurityMode == security.Endpoint.SecurityMode && e.SecurityPolicyUri == security.Endpoint.SecurityPolicyUri
+        : e.SecurityMode == MessageSecurityMode.None;
 
     private void Start()
     {
@@ -596,4 +647,13 @@ internal static partial class SessionLog
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "{Endpoint} subscription {SubscriptionId} lost notification message {SequenceNumber} (not available for Republish)")]
     public static partial void MessageLost(ILogger logger, string endpoint, uint subscriptionId, uint sequenceNumber);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "OPC UA {Endpoint}: SecurityPolicy None configured, the connection is neither signed nor encrypted")]
+    public static partial void InsecureEndpoint(ILogger logger, string endpoint);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "OPC UA {Endpoint}: untrusted server certificate {Thumbprint} accepted automatically (autoAcceptUntrusted) and added to trusted/")]
+    public static partial void AutoAccepted(ILogger logger, string endpoint, string thumbprint);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Information, Message = "OPC UA {Endpoint}: using SecurityPolicy {Policy}, mode {Mode}")]
+    public static partial void SecureEndpoint(ILogger logger, string endpoint, string policy, string mode);
 }

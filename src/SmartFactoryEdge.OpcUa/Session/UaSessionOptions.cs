@@ -23,4 +23,7 @@ public sealed record UaSessionOptions
     public int OutstandingPublishRequests { get; init; } = 3;
 
     public SecureChannelOptions Channel { get; init; } = new();
+
+    /// <summary>Message security; null keeps the plain SecurityPolicy None channel without endpoint selection.</summary>
+    public UaSecurityOptions? Security { get; init; }
 }

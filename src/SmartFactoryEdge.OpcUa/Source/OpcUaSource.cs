@@ -68,6 +68,13 @@ public sealed class OpcUaSource : ISampleSource
             SessionName = "sfe:" + _options.Name,
             UserName = _options.UserName,
             Password = _options.PasswordEnvironmentVariable is { } env ? Environment.GetEnvironmentVariable(env) : null,
+            Security = new UaSecurityOptions
+            {
+                SecurityPolicy = _options.SecurityPolicy,
+                SecurityMode = _options.SecurityMode,
+                PkiPath = _options.PkiPath,
+                AutoAcceptUntrusted = _options.AutoAcceptUntrusted,
+            },
         };
         await using var client = new UaManagedClient(_options.EndpointUrl, (s, ct) => PrepareAsync(s, writer, ct), sessionOptions, _reconnect, _health, _logger, Name);
         var sourceTag = new KeyValuePair<string, object?>("source", Name);

@@ -35,7 +35,7 @@ public sealed record OpcUaEndpointOptions
     [Required]
     public string Name { get; init; } = "";
 
-    /// <summary>opc.tcp://host:port/path of the server (SecurityPolicy None for now).</summary>
+    /// <summary>opc.tcp://host:port/path of the server (message security per SecurityPolicy/SecurityMode).</summary>
     [Required]
     public string EndpointUrl { get; init; } = "";
 
@@ -44,6 +44,18 @@ public sealed record OpcUaEndpointOptions
 
     /// <summary>Name of the environment variable holding the password for <see cref="UserName"/>.</summary>
     public string? PasswordEnvironmentVariable { get; init; }
+
+    /// <summary>None, Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss or Best (most secure offered that we support). None only when set explicitly.</summary>
+    public string SecurityPolicy { get; init; } = "Best";
+
+    /// <summary>None, Sign, SignAndEncrypt or Best.</summary>
+    public string SecurityMode { get; init; } = "Best";
+
+    /// <summary>PKI folder: own certificate, trusted/issuers/rejected server certificates (see <c>sfe opcua certs</c>).</summary>
+    public string PkiPath { get; init; } = "pki";
+
+    /// <summary>Trust an unknown server certificate on first contact (logged as a warning). Off by default.</summary>
+    public bool AutoAcceptUntrusted { get; init; }
 
     /// <summary>Default publishing interval of the tags, ms.</summary>
     [Range(10, 3_600_000)]
@@ -101,6 +113,9 @@ public sealed record OpcUaDeadbandOptions
 /// <summary>Checks rules that compare fields; messages name the endpoint and tag.</summary>
 public static class OpcUaOptionsValidator
 {
+    private static readonly string[] SecurityPolicies = ["Best", "None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"];
+    private static readonly string[] SecurityModes = ["Best", "None", "Sign", "SignAndEncrypt"];
+
     public static IReadOnlyList<string> Validate(IReadOnlyList<OpcUaEndpointOptions> endpoints)
     {
         var errors = new List<string>();
@@ -115,6 +130,10 @@ public static class OpcUaOptionsValidator
             if (!Uri.TryCreate(ep.EndpointUrl, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp")
                 errors.Add($"{where}.endpointUrl '{ep.EndpointUrl}' is not an opc.tcp:// URL.");
             if (ep.Tags.Count == 0) errors.Add($"{where}.tags is empty.");
+            if (!SecurityPolicies.Contains(ep.SecurityPolicy, StringComparer.OrdinalIgnoreCase))
+                errors.Add($"{where}.securityPolicy '{ep.SecurityPolicy}' is not one of {string.Join(", ", SecurityPolicies)}.");
+            if (!SecurityModes.Contains(ep.SecurityMode, StringComparer.OrdinalIgnoreCase))
+                errors.Add($"{where}.securityMode '{ep.SecurityMode}' is not one of {string.Join(", ", SecurityModes)}.");
             for (int t = 0; t < ep.Tags.Count; t++)
             {
                 var tag = ep.Tags[t];

@@ -19,6 +19,7 @@ public class OpcUaSourceTests(RestartableServerFixture fixture) : IClassFixture<
     {
         Name = "sim",
         EndpointUrl = fixture.Url,
+        SecurityPolicy = "None",
         PublishingIntervalMs = 200,
         MaxKeepAliveCount = 5,
         Tags =

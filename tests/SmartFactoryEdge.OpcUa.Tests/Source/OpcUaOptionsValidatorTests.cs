@@ -21,6 +21,20 @@ public class OpcUaOptionsValidatorTests
     }
 
     [Fact]
+    public void UnknownSecurityPolicyOrModeIsNamed()
+    {
+        var ep = new OpcUaEndpointOptions
+        {
+            Name = "press", EndpointUrl = "opc.tcp://10.0.0.5:4840", SecurityPolicy = "Basic128Rsa15", SecurityMode = "Encrypt",
+            Tags = [new() { Id = "press.t", NodeId = "ns=1;s=T" }],
+        };
+        var errors = OpcUaOptionsValidator.Validate([ep]);
+        Assert.Contains(errors, e => e.Contains("sources:opcua[0].securityPolicy 'Basic128Rsa15'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("sources:opcua[0].securityMode 'Encrypt'", StringComparison.Ordinal));
+        Assert.Empty(OpcUaOptionsValidator.Validate([ep with { SecurityPolicy = "aes256_sha256_rsapss", SecurityMode = "SignAndEncrypt" }]));
+    }
+
+    [Fact]
     public void ErrorsNameTheEndpointAndTheTag()
     {
         var bad = new OpcUaEndpointOptions
