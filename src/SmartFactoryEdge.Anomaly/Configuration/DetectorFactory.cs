@@ -1,3 +1,4 @@
+using SmartFactoryEdge.Anomaly.ChangePoint;
 using SmartFactoryEdge.Anomaly.Ensemble;
 using SmartFactoryEdge.Anomaly.Iid;
 using SmartFactoryEdge.Anomaly.Pca;
@@ -15,7 +16,7 @@ public static class DetectorFactory
         ["iid-spike", "iid-changepoint", "ssa-spike", "ssa-changepoint", "sr", "ewma", "cusum", "western-electric", "nelson", "sfe-ensemble"];
 
     /// <summary>Multivariate kinds.</summary>
-    public static IReadOnlyList<string> MultivariateKinds { get; } = ["pca-t2spe", "randomized-pca", "sfe-adaptive"];
+    public static IReadOnlyList<string> MultivariateKinds { get; } = ["pca-t2spe", "randomized-pca", "sfe-adaptive", "sfe-changepoint"];
 
     public static bool IsMultivariate(string kind) => MultivariateKinds.Contains(kind, StringComparer.OrdinalIgnoreCase);
 
@@ -94,6 +95,7 @@ public static class DetectorFactory
                 TrainingRows = p.Int("trainingRows", 400), Threshold = p.Get("threshold", 0.5),
             }),
             "sfe-adaptive" => new SfeAdaptiveDetector(dimension, SfeAdaptiveOptions.From(p)),
+            "sfe-changepoint" => new SfeChangePointDetector(dimension, SfeChangePointOptions.From(p)),
             _ => throw new ArgumentException($"Unknown multivariate detector kind '{options.Kind}'; known: {string.Join(", ", MultivariateKinds)}.", nameof(options)),
         };
         p.ThrowOnUnused();

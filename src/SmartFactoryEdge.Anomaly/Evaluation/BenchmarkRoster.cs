@@ -25,6 +25,7 @@ public static class BenchmarkRoster
         D("pca-t2spe", ("trainingRows", 400), ("explainedVariance", 0.85), ("alpha", 0.001), ("medianWindow", 5)),
         D("randomized-pca", ("rank", 3), ("trainingRows", 400), ("threshold", 0.5)),
         D("sfe-adaptive"),
+        D("sfe-changepoint"),
     ];
 
     private static DetectorOptions D(string kind, params (string Name, double Value)[] p) =>
