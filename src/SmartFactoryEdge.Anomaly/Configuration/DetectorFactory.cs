@@ -13,7 +13,7 @@ public static class DetectorFactory
 {
     /// <summary>Univariate kinds.</summary>
     public static IReadOnlyList<string> Kinds { get; } =
-        ["iid-spike", "iid-changepoint", "ssa-spike", "ssa-changepoint", "sr", "ewma", "cusum", "western-electric", "nelson", "sfe-ensemble"];
+        ["iid-spike", "iid-changepoint", "ssa-spike", "ssa-changepoint", "sr", "ewma", "cusum", "western-electric", "nelson", "sfe-ensemble", "sfe-multiscale"];
 
     /// <summary>Multivariate kinds.</summary>
     public static IReadOnlyList<string> MultivariateKinds { get; } = ["pca-t2spe", "randomized-pca", "sfe-adaptive", "sfe-changepoint"];
@@ -70,6 +70,7 @@ public static class DetectorFactory
                 Mean = p.Opt("mean"), Sigma = p.Opt("sigma"), TrainingSamples = p.Int("trainingSamples", 100),
             }),
             "sfe-ensemble" => new SfeEnsembleDetector(SfeEnsembleOptions.From(p)),
+            "sfe-multiscale" => new SfeMultiScaleDetector(SfeMultiScaleOptions.From(p)),
             _ => throw new ArgumentException($"Unknown detector kind '{options.Kind}'; known: {string.Join(", ", Kinds)} (multivariate: {string.Join(", ", MultivariateKinds)}).", nameof(options)),
         };
         p.ThrowOnUnused();

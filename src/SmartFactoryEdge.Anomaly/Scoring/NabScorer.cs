@@ -93,27 +93,73 @@ public static class NabScorer
     }
 
     /// <summary>
-    /// Finds the one threshold that maximises the profile's total score over all files (candidates: every distinct score
-    /// value, thinned to at most <paramref name="maxCandidates"/> by rank, plus "never alarm").
+    /// Finds the one threshold that maximises the profile's total score over all files, exactly: every distinct score value
+    /// is a candidate. Rows are added in descending score order; a false positive's cost does not depend on other rows, and
+    /// a window's reward only depends on its earliest row at or above the threshold, so the total is updated in O(1) per row
+    /// (O(N log N) overall, where NAB's own optimiser does a local search). <paramref name="maxCandidates"/> is kept for
+    /// source compatibility and ignored.
     /// </summary>
     public static NabResult Optimize(IReadOnlyList<NabSeries> files, NabProfile profile, int maxCandidates = 600)
     {
-        var all = files.SelectMany(f => f.Scores.Skip(ProbationRows(f.Scores.Length))).Where(v => !double.IsNaN(v)).Distinct().OrderBy(v => v).ToArray();
-        var candidates = new List<double> { double.PositiveInfinity };
-        if (all.Length <= maxCandidates) candidates.AddRange(all);
-        else
+        _ = maxCandidates;
+        var rows = new List<(double Score, int Window, double Tp, double Fp, int Index)>();
+        var windowOffset = 0;
+        var nWindows = 0;
+        foreach (var s in files)
         {
-            for (var i = 0; i < maxCandidates; i++) candidates.Add(all[(int)((long)i * (all.Length - 1) / (maxCandidates - 1))]);
-            candidates.AddRange(all.TakeLast(Math.Min(all.Length, 50)));
+            var n = s.Scores.Length;
+            var windows = s.Windows.OrderBy(w => w.Start).ToArray();
+            var wi = 0;
+            for (var i = ProbationRows(n); i < n; i++)
+            {
+                while (wi < windows.Length && windows[wi].End < i) wi++;
+                var v = s.Scores[i];
+                if (double.IsNaN(v)) continue;
+                if (wi < windows.Length && windows[wi].Start <= i)
+                {
+                    var (l, r) = windows[wi];
+                    var pos = -(r - i + 1) / (double)(r - l + 1);
+                    rows.Add((v, windowOffset + wi, profile.TpWeight * (2 * Sigmoid(-5 * pos) - 1) / 0.98661, 0, i));
+                }
+                else if (wi == 0) rows.Add((v, -1, 0, -profile.FpWeight, i));
+                else
+                {
+                    var prev = windows[wi - 1];
+                    var d = (i - prev.End) / (double)Math.Max(1, prev.End - prev.Start + 1 - 1);
+                    rows.Add((v, -1, 0, d > 3 ? -profile.FpWeight : profile.FpWeight * (2 * Sigmoid(-5 * d) - 1), i));
+                }
+            }
+
+            windowOffset += windows.Length;
+            nWindows += windows.Length;
         }
 
-        NabResult? best = null;
-        foreach (var t in candidates.Distinct())
+        rows.Sort((a, b) => b.Score.CompareTo(a.Score));
+        var earliest = new int[nWindows];
+        var reward = new double[nWindows];
+        Array.Fill(earliest, int.MaxValue);
+        var total = -profile.FnWeight * nWindows;
+        var bestTotal = total;
+        var bestThreshold = double.PositiveInfinity;
+        for (var k = 0; k < rows.Count; k++)
         {
-            var r = Score(files, t, profile);
-            if (best is null || r.RawScore > best.RawScore) best = r;
+            var row = rows[k];
+            if (row.Window < 0) total += row.Fp;
+            else if (row.Index < earliest[row.Window])
+            {
+                total += row.Tp - (earliest[row.Window] == int.MaxValue ? -profile.FnWeight : reward[row.Window]);
+                earliest[row.Window] = row.Index;
+                reward[row.Window] = row.Tp;
+            }
+
+            var tieFollows = k + 1 < rows.Count && rows[k + 1].Score == row.Score;
+            if (!tieFollows && total > bestTotal + 1e-12)
+            {
+                bestTotal = total;
+                bestThreshold = row.Score;
+            }
         }
 
-        return best!;
+        return Score(files, bestThreshold, profile);
     }
 }
