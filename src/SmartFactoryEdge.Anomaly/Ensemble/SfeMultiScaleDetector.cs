@@ -22,13 +22,13 @@ public sealed record SfeMultiScaleOptions
     public int Bins { get; init; } = 10;
 
     /// <summary>History (samples) of raw scores each channel's likelihood is judged against.</summary>
-    public int History { get; init; } = 2000;
+    public int History { get; init; } = 3000;
 
     /// <summary>Raw scores averaged for the likelihood.</summary>
     public int LikelihoodAverage { get; init; } = 3;
 
     /// <summary>Added to the spread of a channel's raw-score history.</summary>
-    public double SpreadFloor { get; init; } = 0.1;
+    public double SpreadFloor { get; init; } = 0.22;
 
     /// <summary>Channel weights (0 switches a channel off): level shift, seasonal difference, jump, volatility, distribution.</summary>
     public double LevelWeight { get; init; } = 1;
@@ -39,16 +39,16 @@ public sealed record SfeMultiScaleOptions
 
     public double VolatilityWeight { get; init; } = 0;
 
-    public double EntropyWeight { get; init; } = 0;
+    public double EntropyWeight { get; init; } = 1;
 
     /// <summary>Samples the seasonal channel learns its period from.</summary>
     public int SeasonalLearn { get; init; } = 750;
 
     /// <summary>Level at which the detector considers itself alarming.</summary>
-    public double AlarmLevel { get; init; } = 0.65;
+    public double AlarmLevel { get; init; } = 0.64;
 
     /// <summary>After an alarm, levels are capped below the alarm level for this many samples.</summary>
-    public int Suppress { get; init; } = 700;
+    public int Suppress { get; init; } = 300;
 
     /// <summary>Samples before any score is given.</summary>
     public int Warmup { get; init; } = 50;
@@ -56,10 +56,10 @@ public sealed record SfeMultiScaleOptions
     internal static SfeMultiScaleOptions From(Params p) => new()
     {
         Window = p.Int("window", 3000), Short = p.Int("short", 5), VolatilityWindow = p.Int("volatilityWindow", 30), EntropyWindow = p.Int("entropyWindow", 50),
-        Bins = p.Int("bins", 10), History = p.Int("history", 2000), LikelihoodAverage = p.Int("likelihoodAverage", 3), SpreadFloor = p.Get("spreadFloor", 0.1),
+        Bins = p.Int("bins", 10), History = p.Int("history", 3000), LikelihoodAverage = p.Int("likelihoodAverage", 3), SpreadFloor = p.Get("spreadFloor", 0.22),
         LevelWeight = p.Get("levelWeight", 1), SeasonalWeight = p.Get("seasonalWeight", 0.8), JumpWeight = p.Get("jumpWeight", 0),
-        VolatilityWeight = p.Get("volatilityWeight", 0), EntropyWeight = p.Get("entropyWeight", 0), SeasonalLearn = p.Int("seasonalLearn", 750),
-        AlarmLevel = p.Get("alarmLevel", 0.65), Suppress = p.Int("suppress", 700), Warmup = p.Int("warmup", 50),
+        VolatilityWeight = p.Get("volatilityWeight", 0), EntropyWeight = p.Get("entropyWeight", 1), SeasonalLearn = p.Int("seasonalLearn", 750),
+        AlarmLevel = p.Get("alarmLevel", 0.64), Suppress = p.Int("suppress", 300), Warmup = p.Int("warmup", 50),
     };
 }
 

@@ -17,6 +17,7 @@ public static class BenchmarkRoster
         D("cusum"),
         D("western-electric"),
         D("sfe-ensemble"),
+        D("sfe-multiscale"),
     ];
 
     /// <summary>Multivariate detectors for SKAB.</summary>
