@@ -44,6 +44,14 @@ public class DetectorBehaviourTests
             if (d.Update(rows[i]).Alert) alerts.Add(i);
         var during = alerts.Count(i => i >= 600);
         var before = alerts.Count(i => i < 600);
+        if (kind == "sfe-changepoint")
+        {
+            // a change-event detector: a short pulse at the break, none on the normal rows
+            Assert.True(alerts.Any(i => i >= 600 && i < 630), $"{kind}: no change event in 600..629; events at {string.Join(',', alerts.Take(20))}");
+            Assert.True(before <= 2, $"{kind}: {before} events on 400 normal test rows");
+            return;
+        }
+
         Assert.True(during > 100, $"{kind}: only {during} of 200 faulty rows alerted");
         Assert.True(before < 40, $"{kind}: {before} of 400 normal test rows alerted");
     }

@@ -20,6 +20,7 @@ internal static class DetectorCatalog
         Uni("western-electric"),
         Uni("nelson"),
         Uni("sfe-ensemble", ("window", 300), ("history", 300), ("suppress", 50)),
+        Uni("sfe-multiscale", ("window", 300), ("history", 300), ("suppress", 50), ("seasonalLearn", 200)),
     ];
 
     public static IEnumerable<DetectorOptions> Multivariate =>
@@ -27,6 +28,7 @@ internal static class DetectorCatalog
         Uni("pca-t2spe", ("trainingRows", 200)),
         Uni("randomized-pca", ("trainingRows", 200), ("rank", 2), ("threshold", 0.8)),
         Uni("sfe-adaptive", ("trainingRows", 200), ("settleRows", 50)),
+        Uni("sfe-changepoint", ("trainingRows", 200), ("settleRows", 50)),
     ];
 
     public static TheoryData<string> UnivariateKinds() => new(Univariate.Select(d => d.Kind));

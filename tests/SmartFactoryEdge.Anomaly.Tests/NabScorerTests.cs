@@ -7,6 +7,33 @@ public class NabScorerTests
     private static NabSeries Synthetic(params double[] scores) => new("f", scores, [(1000, 1099)]);
 
     [Fact]
+    public void OptimizeFindsTheSameBestScoreAsTryingEveryDistinctThreshold()
+    {
+        var rng = new Random(17);
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var files = Enumerable.Range(0, 3).Select(f =>
+            {
+                var n = 600 + rng.Next(400);
+                // coarse levels so ties occur, and a few high values near and inside the windows
+                var scores = Enumerable.Range(0, n).Select(_ => Math.Round(rng.NextDouble() * 20) / 20).ToArray();
+                var w1 = (300 + rng.Next(100), 0);
+                w1.Item2 = w1.Item1 + 40;
+                var w2 = (w1.Item2 + 60 + rng.Next(100), 0);
+                w2.Item2 = Math.Min(n - 1, w2.Item1 + 40);
+                return new NabSeries($"f{f}", scores, [w1, w2]);
+            }).ToArray();
+            foreach (var p in NabProfile.All)
+            {
+                var candidates = files.SelectMany(f => f.Scores).Distinct().Append(double.PositiveInfinity);
+                var brute = candidates.Max(t => NabScorer.Score(files, t, p).RawScore);
+                var best = NabScorer.Optimize(files, p);
+                Assert.Equal(brute, best.RawScore, 9);
+            }
+        }
+    }
+
+    [Fact]
     public void DetectionAtTheLeftEdgeIsWorthOneAndAtTheRightEdgeAboutZero()
     {
         var s = new double[2000];
