@@ -56,4 +56,18 @@ public class SfeChangePointDetectorTests
         var events = Events(new SfeChangePointDetector(4), DetectorCatalog.Rows(3000, 4, seed: 99));
         Assert.True(events.Count <= 3, $"{events.Count} events on 2600 stationary rows: {string.Join(',', events.Take(10))}");
     }
+
+    [Fact]
+    public void ChannelConstantDuringTrainingIsLeftOutInsteadOfFiringForever()
+    {
+        // SKAB: in the first 400 rows of many files two channels are constant; afterwards they move normally
+        var rows = DetectorCatalog.Rows(2000, 4, seed: 31);
+        var rng = new Random(3);
+        for (var i = 0; i < rows.Length; i++) rows[i][2] = i < 400 ? 7 : 7 + rng.NextDouble();
+        var events = Events(new SfeChangePointDetector(4), rows);
+        Assert.True(events.Count <= 3, $"{events.Count} events: {string.Join(',', events.Take(10))}");
+        for (var i = 1500; i < rows.Length; i++) rows[i][1] += 1.5; // the other channels still work
+        var withStep = Events(new SfeChangePointDetector(4), rows);
+        Assert.True(withStep.Any(i => i >= 1500 && i < 1540), $"no event after the step: {string.Join(',', withStep)}");
+    }
 }

@@ -44,6 +44,7 @@ public sealed record SfeChangePointOptions
 /// event fires: the alert is a short pulse, every reference jumps to the current smoothed value (the new regime becomes
 /// the baseline) and no event fires for <c>Refractory</c> rows. A transition that keeps moving therefore yields an event
 /// at its start and again while it continues, and the return to normal is a change like any other.
+/// A channel that is constant over the training rows (no scale to judge it by) is left out.
 /// O(d) per row, no allocation. Output: Score = the largest deviation in units, Statistic = its channel, Level = Score/(Score + OnFactor).
 /// </summary>
 public sealed class SfeChangePointDetector : IMultivariateDetector
@@ -133,7 +134,9 @@ public sealed class SfeChangePointDetector : IMultivariateDetector
             var m = s / n;
             for (var r = 0; r < n; r++) s2 += (_training[r * d + j] - m) * (_training[r * d + j] - m);
             _mean[j] = m;
-            _invSd[j] = 1 / Math.Max(Math.Sqrt(s2 / n), 1e-9 * (Math.Abs(m) + 1));
+            var sd = Math.Sqrt(s2 / n);
+            // a channel that is constant during training has no scale to judge it by: it is left out (inverse sd 0)
+            _invSd[j] = sd > 1e-9 * (Math.Abs(m) + 1) ? 1 / sd : 0;
         }
 
         // replay the training rows through the smoothers: the unit of each channel is a high quantile of its own deviation
@@ -152,7 +155,7 @@ public sealed class SfeChangePointDetector : IMultivariateDetector
             var pos = Options.CalibrationQuantile * (_calib.Length - 1);
             var lo = (int)Math.Floor(pos);
             var hi = Math.Min(lo + 1, _calib.Length - 1);
-            _unit[j] = Math.Max(_calib[lo] + (_calib[hi] - _calib[lo]) * (pos - lo), 1e-3);
+            _unit[j] = _invSd[j] == 0 ? double.PositiveInfinity : Math.Max(_calib[lo] + (_calib[hi] - _calib[lo]) * (pos - lo), 1e-3);
             _fast[j] = f;
             _ref[j] = rf;
         }
