@@ -20,7 +20,7 @@ internal static class DetectorCatalog
         Uni("western-electric"),
         Uni("nelson"),
         Uni("sfe-ensemble", ("window", 300), ("history", 300), ("suppress", 50)),
-        Uni("sfe-multiscale", ("window", 300), ("history", 300), ("suppress", 50), ("seasonalLearn", 200)),
+        Uni("sfe-multiscale", ("window", 300), ("history", 300), ("suppress", 50), ("seasonalLearn", 200), ("rebinEvery", 200)),
     ];
 
     public static IEnumerable<DetectorOptions> Multivariate =>

@@ -30,7 +30,7 @@ public class DevDataEvaluationTests(ITestOutputHelper output)
         var multi = BenchmarkRoster.Nab.Single(d => d.Kind == "sfe-multiscale");
         var ms = BenchmarkRunner.RunNab(DevData.Nab, new UnivariateCandidate(multi.Kind, () => DetectorFactory.Create(multi)));
         output.WriteLine($"NAB sfe-multiscale: {ms.Profiles[0].NormalizedScore:F1}/{ms.Profiles[1].NormalizedScore:F1}/{ms.Profiles[2].NormalizedScore:F1}");
-        if (ms.Profiles[0].NormalizedScore < 66) failures.Add($"sfe-multiscale NAB standard {ms.Profiles[0].NormalizedScore:F1} misses ≥ 66 (measured 67.9)");
+        if (ms.Profiles[0].NormalizedScore < 66) failures.Add($"sfe-multiscale NAB standard {ms.Profiles[0].NormalizedScore:F1} misses ≥ 66 (measured 67.5)");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 }

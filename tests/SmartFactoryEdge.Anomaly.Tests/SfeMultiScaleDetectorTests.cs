@@ -47,4 +47,16 @@ public class SfeMultiScaleDetectorTests
             Assert.InRange(o.Level, 0, 1);
         }
     }
+
+    [Fact]
+    public void RebinningKeepsTheDistributionChannelAliveAfterTheStreamMovesAway()
+    {
+        // the stream moves far above where the first bins were placed (at 3000), then changes its distribution at 9000
+        var x = DetectorCatalog.Noise(10000, seed: 6);
+        for (var i = 3000; i < x.Length; i++) x[i] += 90;
+        for (var i = 9000; i < x.Length; i++) x[i] = 100 + (i % 2 == 0 ? 2.5 : -2.5) + 0.1 * (x[i] - 100);
+        SfeMultiScaleDetector Make(int rebin) => new(new SfeMultiScaleOptions { LevelWeight = 0, SeasonalWeight = 0, EntropyWeight = 1, Window = 2000, History = 2000, RebinEvery = rebin });
+        Assert.Contains(Alerts(Make(2000), x), i => i >= 9000 && i < 9060);
+        Assert.DoesNotContain(Alerts(Make(0), x), i => i >= 9000 && i < 9060);
+    }
 }

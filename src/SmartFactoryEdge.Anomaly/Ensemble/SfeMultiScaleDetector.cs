@@ -21,6 +21,10 @@ public sealed record SfeMultiScaleOptions
     /// <summary>Histogram bins over baseline mean ± 3 baseline standard deviations (plus two tail bins).</summary>
     public int Bins { get; init; } = 10;
 
+    /// <summary>The histogram bins are re-placed on the current baseline (mean ± 3σ) every this many samples, and both
+    /// histograms rebuilt from the stored values (0: bins stay where the first baseline put them).</summary>
+    public int RebinEvery { get; init; } = 3000;
+
     /// <summary>History (samples) of raw scores each channel's likelihood is judged against.</summary>
     public int History { get; init; } = 3000;
 
@@ -56,7 +60,7 @@ public sealed record SfeMultiScaleOptions
     internal static SfeMultiScaleOptions From(Params p) => new()
     {
         Window = p.Int("window", 3000), Short = p.Int("short", 5), VolatilityWindow = p.Int("volatilityWindow", 30), EntropyWindow = p.Int("entropyWindow", 50),
-        Bins = p.Int("bins", 10), History = p.Int("history", 3000), LikelihoodAverage = p.Int("likelihoodAverage", 3), SpreadFloor = p.Get("spreadFloor", 0.22),
+        Bins = p.Int("bins", 10), RebinEvery = p.Int("rebinEvery", 3000), History = p.Int("history", 3000), LikelihoodAverage = p.Int("likelihoodAverage", 3), SpreadFloor = p.Get("spreadFloor", 0.22),
         LevelWeight = p.Get("levelWeight", 1), SeasonalWeight = p.Get("seasonalWeight", 0.8), JumpWeight = p.Get("jumpWeight", 0),
         VolatilityWeight = p.Get("volatilityWeight", 0), EntropyWeight = p.Get("entropyWeight", 1), SeasonalLearn = p.Int("seasonalLearn", 750),
         AlarmLevel = p.Get("alarmLevel", 0.64), Suppress = p.Int("suppress", 300), Warmup = p.Int("warmup", 50),
@@ -81,6 +85,7 @@ public sealed class SfeMultiScaleDetector : IStreamingDetector
     private readonly RingBuffer _longBins, _shortBins;
     private double _sum, _sum2, _shortSum, _volSum, _volSum2, _prev = double.NaN, _binLo, _binWidth = double.NaN;
     private int _sinceAlarm = int.MaxValue / 2;
+    private int _sinceRebin;
 
     public SfeMultiScaleDetector(SfeMultiScaleOptions? options = null)
     {
@@ -158,15 +163,15 @@ public sealed class SfeMultiScaleDetector : IStreamingDetector
     private double Entropy(double value, double mean, double sd)
     {
         // bins are fixed once from the first baseline (mean ± 3 sd) so that counts stay consistent
-        if (double.IsNaN(_binWidth))
+        if (double.IsNaN(_binWidth) || (Options.RebinEvery > 0 && ++_sinceRebin >= Options.RebinEvery))
         {
             _binLo = mean - 3 * sd;
             _binWidth = 6 * sd / (_longHist.Length - 2);
+            _sinceRebin = 0;
+            Rebuild();
         }
 
-        var pos = (value - _binLo) / _binWidth;
-        var inner = _longHist.Length - 2;
-        var b = !(pos >= 0) ? 0 : pos >= inner ? inner + 1 : 1 + (int)pos;
+        var b = Bin(value);
         var ol = _longBins.Add(b);
         if (!double.IsNaN(ol)) _longHist[(int)ol]--;
         _longHist[b]++;
@@ -185,6 +190,35 @@ public sealed class SfeMultiScaleDetector : IStreamingDetector
         }
 
         return kl;
+    }
+
+    private int Bin(double value)
+    {
+        var pos = (value - _binLo) / _binWidth;
+        var inner = _longHist.Length - 2;
+        return !(pos >= 0) ? 0 : pos >= inner ? inner + 1 : 1 + (int)pos;
+    }
+
+    /// <summary>Re-bins the stored values (the long window, and its tail as the short window) on the current bin edges.</summary>
+    private void Rebuild()
+    {
+        Array.Clear(_longHist);
+        Array.Clear(_shortHist);
+        _longBins.Clear();
+        _shortBins.Clear();
+        var n = _values.Count;
+        var start = Math.Max(0, n - _longBins.Capacity);
+        for (var i = start; i < n; i++)
+        {
+            var b = Bin(_values[i]);
+            _longBins.Add(b);
+            _longHist[b]++;
+            if (i >= n - _shortBins.Capacity)
+            {
+                _shortBins.Add(b);
+                _shortHist[b]++;
+            }
+        }
     }
 
     private void Push(double value)
@@ -210,6 +244,7 @@ public sealed class SfeMultiScaleDetector : IStreamingDetector
         _binLo = 0;
         _binWidth = double.NaN;
         _sinceAlarm = int.MaxValue / 2;
+        _sinceRebin = 0;
     }
 
     public void WriteState(StateWriter writer)
@@ -234,6 +269,7 @@ public sealed class SfeMultiScaleDetector : IStreamingDetector
         writer.WriteDouble(_binLo);
         writer.WriteDouble(_binWidth);
         writer.WriteInt32(_sinceAlarm);
+        writer.WriteInt32(_sinceRebin);
     }
 
     public void ReadState(ref StateReader reader)
@@ -258,5 +294,6 @@ public sealed class SfeMultiScaleDetector : IStreamingDetector
         _binLo = reader.ReadDouble();
         _binWidth = reader.ReadDouble();
         _sinceAlarm = reader.ReadInt32();
+        _sinceRebin = reader.ReadInt32();
     }
 }
