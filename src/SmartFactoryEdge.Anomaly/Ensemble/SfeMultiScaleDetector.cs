@@ -34,15 +34,19 @@ public sealed record SfeMultiScaleOptions
     /// <summary>Added to the spread of a channel's raw-score history.</summary>
     public double SpreadFloor { get; init; } = 0.22;
 
-    /// <summary>Channel weights (0 switches a channel off): level shift, seasonal difference, jump, volatility, distribution.</summary>
+    /// <summary>Weight of the level-shift channel (|short mean − long mean| / long σ); 0 switches a channel off.</summary>
     public double LevelWeight { get; init; } = 1;
 
+    /// <summary>Weight of the seasonal-difference channel (x_t − x_{t−P}, P found on the first <see cref="SeasonalLearn"/> samples).</summary>
     public double SeasonalWeight { get; init; } = 0.8;
 
-    public double JumpWeight { get; init; } = 0;
+    /// <summary>Weight of the jump channel (|x_t − x_{t−1}| / long σ); off by default (did not help on NAB).</summary>
+    public double JumpWeight { get; init; }
 
-    public double VolatilityWeight { get; init; } = 0;
+    /// <summary>Weight of the volatility channel (short σ / long σ); off by default (did not help on NAB).</summary>
+    public double VolatilityWeight { get; init; }
 
+    /// <summary>Weight of the distribution channel (relative entropy of the short histogram against the long one).</summary>
     public double EntropyWeight { get; init; } = 1;
 
     /// <summary>Samples the seasonal channel learns its period from.</summary>
@@ -73,11 +77,12 @@ public sealed record SfeMultiScaleOptions
 /// after Wang et al., "Statistical techniques for online anomaly detection in data centers", IM 2011) — each become a
 /// level through its own anomaly-likelihood normaliser; the largest weighted level wins; after an alarm further alarms are
 /// suppressed for a while. O(bins) per sample, no allocation.
+/// Output: Score = the level-shift raw score, Statistic = the short mean, Level = the combined level in [0, 1), PValue = 1 − Level.
 /// </summary>
 public sealed class SfeMultiScaleDetector : IStreamingDetector
 {
     private const int Version = 1;
-    private readonly RingBuffer _values, _short, _vol, _ent;
+    private readonly RingBuffer _values, _short, _vol;
     private readonly LikelihoodChannel[] _channels;
     private readonly SeasonalDifference? _seasonal;
     private readonly double[] _weights;
@@ -94,7 +99,6 @@ public sealed class SfeMultiScaleDetector : IStreamingDetector
         _values = new RingBuffer(Math.Max(2, o.Window));
         _short = new RingBuffer(Math.Max(1, o.Short));
         _vol = new RingBuffer(Math.Max(2, o.VolatilityWindow));
-        _ent = new RingBuffer(1);
         _weights = [o.LevelWeight, o.SeasonalWeight, o.JumpWeight, o.VolatilityWeight, o.EntropyWeight];
         _channels = new LikelihoodChannel[_weights.Length];
         for (var i = 0; i < _channels.Length; i++) _channels[i] = new LikelihoodChannel(o.History, o.LikelihoodAverage, o.SpreadFloor, 1);
