@@ -10,7 +10,8 @@ using SmartFactoryEdge.Core.Quality;
 namespace SmartFactoryEdge.OpcUa.Security;
 
 /// <summary>A server certificate failed validation; <see cref="StatusCode"/> is the OPC UA reason (Part 4, 7.39).</summary>
-public sealed class CertificateValidationException(uint statusCode, string message) : Exception(message)
+public sealed class CertificateValidationException(uint statusCode, string message)
+    : Exception($"{new StatusCode(statusCode).Name}: {message}")
 {
     public uint StatusCode { get; } = statusCode;
 }
