@@ -178,7 +178,7 @@ public class OpcUaProbeTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaSe
     public async Task EmitConfigWritesATagPerVariableWithItsUnit()
     {
         var output = new StringWriter();
-        await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.EmitConfigAsync(fixture.Url, "Objects/Line1", 3, "press", 1000, output, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.EmitConfigAsync(fixture.Url, null, "Objects/Line1", 3, "press", 1000, output, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         var text = output.ToString();
         Assert.Contains("- id: press.press01.temperature\n          nodeId: \"ns=1;s=Line1.Press01.Temperature\"\n          unit: \"°C\"", text);
         Assert.Contains("- id: press.press01.state\n", text);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using SmartFactoryEdge.Core.Quality;
 using SmartFactoryEdge.Core.Samples;
 using SmartFactoryEdge.OpcUa.Encoding;
