@@ -114,6 +114,18 @@ public sealed class SecureIdentityTests : IClassFixture<SecureIdentityTests.User
     }
 
     [Fact]
+    public async Task EndpointsListMarksTheEndpointBestPicks()
+    {
+        var output = new StringWriter();
+        await Tools.OpcUaProbe.EndpointsAsync(_fixture.Url, output, CancellationToken.None);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(7, lines.Length); // None + 3 policies x 2 modes
+        var best = Assert.Single(lines, l => l.EndsWith("<- Best", StringComparison.Ordinal));
+        Assert.Contains("Aes256_Sha256_RsaPss/SignAndEncrypt", best, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("None/None", StringComparison.Ordinal) && l.Contains("Certificate", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WrongPasswordNamesBadUserAccessDeniedTheUserAndTheEndpoint()
     {
         var options = Options("Aes128_Sha256_RsaOaep", "SignAndEncrypt", "username") with { Password = "not-the-password" };
