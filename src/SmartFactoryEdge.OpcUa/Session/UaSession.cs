@@ -240,7 +240,8 @@ public sealed class UaSession : IAsyncDisposable
         {
             response = await _channel.SendRequestAsync<ActivateSessionResponse>(request, null, ct).ConfigureAwait(false);
         }
-        catch (ServiceResultException ex) when (ex.StatusCode.IsBad && ex.StatusCode.Code is not (StatusCodes.BadTimeout or StatusCodes.BadSecureChannelClosed or StatusCodes.BadConnectionClosed))
+        catch (ServiceResultException ex) when (ex.StatusCode.IsBad && ex.StatusCode.Code is not (StatusCodes.BadTimeout or StatusCodes.BadSecureChannelClosed or StatusCodes.BadConnectionClosed
+            or StatusCodes.BadSessionIdInvalid or StatusCodes.BadSessionClosed or StatusCodes.BadSessionNotActivated))
         {
             // say who was refused where: the operator needs the login, not just the code
             throw new ServiceResultException(ex.StatusCode, $"{EndpointUrl} refused the login of {identity} on its {_security?.Policy?.Name ?? "None"}/{_security?.Endpoint.SecurityMode.ToString() ?? "None"} endpoint in ActivateSession ({Explain(ex.StatusCode.Code)})");
