@@ -1,5 +1,7 @@
 // Our OPC UA client under load: N monitored items at an interval, values/s received, CPU per value, RSS.
 // Usage: dotnet bench/opcua/bin/Release/net10.0/OpcUaBench.dll URL [items=10000] [intervalMs=100] [seconds=20] [warmup=5] [samplingMs=intervalMs]
+// Message security from the environment: SFE_BENCH_POLICY (None, Basic256Sha256, ...; unset = plain None channel),
+// SFE_BENCH_MODE (Sign, SignAndEncrypt; default Best), SFE_BENCH_PKI (PKI folder; the server certificate is auto-accepted).
 using System.Diagnostics;
 using System.Globalization;
 using SmartFactoryEdge.OpcUa.Encoding;
@@ -13,7 +15,21 @@ var seconds = Arg(3, 20);
 var warmup = Arg(4, 5);
 var sampling = Arg(5, intervalMs);
 
-await using var session = await UaSession.ConnectAsync(url, new UaSessionOptions { OutstandingPublishRequests = int.TryParse(Environment.GetEnvironmentVariable("SFE_BENCH_PUBLISH"), out var p) ? p : 10 });
+var securityPolicy = Environment.GetEnvironmentVariable("SFE_BENCH_POLICY");
+await using var session = await UaSession.ConnectAsync(url, new UaSessionOptions
+{
+    OutstandingPublishRequests = int.TryParse(Environment.GetEnvironmentVariable("SFE_BENCH_PUBLISH"), out var p) ? p : 10,
+    Security = securityPolicy is { Length: > 0 }
+        ? new UaSecurityOptions
+        {
+            SecurityPolicy = securityPolicy,
+            SecurityMode = Environment.GetEnvironmentVariable("SFE_BENCH_MODE") ?? "Best",
+            PkiPath = Environment.GetEnvironmentVariable("SFE_BENCH_PKI") ?? Path.Combine(Path.GetTempPath(), "sfe-opcua-bench-client-pki"),
+            AutoAcceptUntrusted = true,
+        }
+        : null,
+});
+var security = $"{session.Channel.Policy.Uri.Split('#')[^1]}/{session.Channel.Policy.Mode}";
 long values = 0, bad = 0, messages = 0;
 double sum = 0;
 var subscription = await session.CreateSubscriptionAsync(TimeSpan.FromMilliseconds(intervalMs), (_, message) =>
@@ -49,6 +65,6 @@ var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
 var got = Interlocked.Read(ref values) - v0;
 var elapsed = sw.Elapsed.TotalSeconds;
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"RESULT client=sfe items={items} refused={refused} values_per_s={got / elapsed:0} cpu_core={cpu / elapsed:0.000} cpu_us_per_value={cpu * 1e6 / Math.Max(1, got):0.00} rss_mb={peakRss / 1048576.0:0.0} bad={bad} republishes={session.Republishes} lost={session.LostMessages} values_per_message={values / (double)Math.Max(1, messages):0}"));
+    $"RESULT client=sfe security={security} items={items} refused={refused} values_per_s={got / elapsed:0} cpu_core={cpu / elapsed:0.000} cpu_us_per_value={cpu * 1e6 / Math.Max(1, got):0.00} rss_mb={peakRss / 1048576.0:0.0} bad={bad} republishes={session.Republishes} lost={session.LostMessages} values_per_message={values / (double)Math.Max(1, messages):0}"));
 GC.KeepAlive(sum);
 await session.CloseAsync(CancellationToken.None);

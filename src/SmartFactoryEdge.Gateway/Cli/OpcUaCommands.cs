@@ -1,6 +1,8 @@
 using System.CommandLine;
 using SmartFactoryEdge.Core;
+using SmartFactoryEdge.OpcUa.Security;
 using SmartFactoryEdge.OpcUa.Services;
+using SmartFactoryEdge.OpcUa.Session;
 using SmartFactoryEdge.OpcUa.Tools;
 
 namespace SmartFactoryEdge.Gateway.Cli;
@@ -13,7 +15,7 @@ public static class OpcUaCommands
 {
     public static Command Create()
     {
-        var opcua = new Command("opcua", "Browse, read and subscribe to OPC UA servers (SecurityPolicy None)");
+        var opcua = new Command("opcua", "Browse, read and subscribe to OPC UA servers (most secure endpoint by default), manage trusted certificates");
         opcua.Subcommands.Add(CreateEndpoints());
         opcua.Subcommands.Add(CreateBrowse());
         opcua.Subcommands.Add(CreateRead());
@@ -30,6 +32,71 @@ public static class OpcUaCommands
         Arity = ArgumentArity.OneOrMore,
     };
 
+    /// <summary>Message security and login options shared by browse, read and subscribe.</summary>
+    private sealed class SessionOptions
+    {
+        public Option<string> Policy { get; } = new("--security-policy") { Description = "Best | Basic256Sha256 | Aes128_Sha256_RsaOaep | Aes256_Sha256_RsaPss | None", DefaultValueFactory = _ => "Best" };
+        public Option<string> Mode { get; } = new("--security-mode") { Description = "Best | SignAndEncrypt | Sign | None", DefaultValueFactory = _ => "Best" };
+        public Option<string> Pki { get; } = new("--pki") { Description = "PKI folder (own certificate, trusted/rejected server certificates)", DefaultValueFactory = _ => "pki" };
+        public Option<bool> AutoAccept { get; } = new("--auto-accept") { Description = "Trust an unknown server certificate (copied to trusted/)" };
+        public Option<string?> User { get; } = new("--user") { Description = "User name for a UserName login" };
+        public Option<string?> Password { get; } = new("--password") { Description = "Password (visible in the process list: prefer --password-env)" };
+        public Option<string?> PasswordEnv { get; } = new("--password-env") { Description = "Environment variable holding the password" };
+        public Option<string?> UserCert { get; } = new("--user-cert") { Description = "X.509 user certificate: .pfx/.p12, or PEM/DER with --user-key" };
+        public Option<string?> UserKey { get; } = new("--user-key") { Description = "PEM private key of --user-cert" };
+        public Option<string?> UserCertPasswordEnv { get; } = new("--user-cert-password-env") { Description = "Environment variable holding the password of the .pfx or the encrypted key" };
+
+        public void AddTo(Command command)
+        {
+            foreach (var o in new Option[] { Policy, Mode, Pki, AutoAccept, User, Password, PasswordEnv, UserCert, UserKey, UserCertPasswordEnv }) command.Options.Add(o);
+        }
+
+        /// <summary>Builds the session options; the caller disposes the user certificate with them.</summary>
+        public UaSessionOptions Build(ParseResult result)
+        {
+            var policy = result.GetValue(Policy)!;
+            var mode = result.GetValue(Mode)!;
+            var errors = OpcUa.Source.OpcUaOptionsValidator.Validate([new OpcUa.Source.OpcUaEndpointOptions
+            {
+                Name = "cli", EndpointUrl = "opc.tcp://cli", SecurityPolicy = policy, SecurityMode = mode, Tags = [new() { Id = "cli", NodeId = "i=1" }],
+            }]);
+            if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors).Replace("sources:opcua[0].security", "--security-", StringComparison.Ordinal));
+            var password = result.GetValue(Password);
+            if (result.GetValue(PasswordEnv) is { } env)
+                password = Environment.GetEnvironmentVariable(env) ?? throw new ArgumentException($"--password-env: the environment variable {env} is not set.");
+            string? certPassword = null;
+            if (result.GetValue(UserCertPasswordEnv) is { } certEnv)
+                certPassword = Environment.GetEnvironmentVariable(certEnv) ?? throw new ArgumentException($"--user-cert-password-env: the environment variable {certEnv} is not set.");
+            var user = result.GetValue(User);
+            var userCert = result.GetValue(UserCert);
+            if (user is not null && userCert is not null) throw new ArgumentException("Give --user or --user-cert, not both.");
+            if (string.Equals(policy, "None", StringComparison.OrdinalIgnoreCase) || string.Equals(mode, "None", StringComparison.OrdinalIgnoreCase))
+                Console.Error.WriteLine("warning: SecurityPolicy None: the connection is neither signed nor encrypted");
+            return new UaSessionOptions
+            {
+                ApplicationUri = "urn:smartfactoryedge:gateway",
+                UserName = user,
+                Password = password,
+                UserCertificate = userCert is null ? null : UserCertificate.Load(userCert, result.GetValue(UserKey), certPassword),
+                Security = new UaSecurityOptions { SecurityPolicy = policy, SecurityMode = mode, PkiPath = result.GetValue(Pki)!, AutoAcceptUntrusted = result.GetValue(AutoAccept) },
+            };
+        }
+    }
+
+    /// <summary>Runs a verb with the session options of <paramref name="security"/>; errors become one line on stderr and exit code 1.</summary>
+    private static Task<int> RunAsync(ParseResult result, SessionOptions security, Func<UaSessionOptions, Task> action) => RunAsync(async () =>
+    {
+        var options = security.Build(result);
+        try
+        {
+            await action(options).ConfigureAwait(false);
+        }
+        finally
+        {
+            options.UserCertificate?.Dispose();
+        }
+    });
+
     private static async Task<int> RunAsync(Func<Task> action)
     {
         try
@@ -37,7 +104,7 @@ public static class OpcUaCommands
             await action().ConfigureAwait(false);
             return 0;
         }
-        catch (Exception ex) when (ex is PeerUnavailableException or ProtocolViolationException or ServiceResultException or ArgumentException or NotSupportedException)
+        catch (Exception ex) when (ex is PeerUnavailableException or ProtocolViolationException or ServiceResultException or ArgumentException or NotSupportedException or CertificateValidationException)
         {
             await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 1;
@@ -72,7 +139,7 @@ public static class OpcUaCommands
 
     private static Command CreateEndpoints()
     {
-        var command = new Command("endpoints", "List the server's endpoints: security policy, mode and login types");
+        var command = new Command("endpoints", "List the server's endpoints: security policy, mode and login types (the one Best picks is marked)");
         var url = Url();
         command.Arguments.Add(url);
         command.SetAction((result, ct) => RunAsync(() => OpcUaProbe.EndpointsAsync(result.GetValue(url)!, Console.Out, ct)));
@@ -89,18 +156,20 @@ public static class OpcUaCommands
         var name = new Option<string>("--name") { Description = "Source name in the emitted YAML (also the tag id prefix)", DefaultValueFactory = _ => "opcua" };
         var interval = new Option<int>("--publishing-interval") { Description = "Publishing interval in ms for the emitted YAML", DefaultValueFactory = _ => 1000 };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the YAML to this file instead of the console" };
+        var security = new SessionOptions();
         command.Arguments.Add(url);
         foreach (var o in new Option[] { node, depth, emit, name, interval, output }) command.Options.Add(o);
-        command.SetAction((result, ct) => RunAsync(async () =>
+        security.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result, security, async session =>
         {
             if (!result.GetValue(emit))
             {
-                await OpcUaProbe.BrowseAsync(result.GetValue(url)!, result.GetValue(node)!, Math.Max(1, result.GetValue(depth)), Console.Out, ct).ConfigureAwait(false);
+                await OpcUaProbe.BrowseAsync(result.GetValue(url)!, session, result.GetValue(node)!, Math.Max(1, result.GetValue(depth)), Console.Out, ct).ConfigureAwait(false);
                 return;
             }
             var file = result.GetValue(output);
             await using var writer = file is null ? null : new StreamWriter(file.FullName);
-            await OpcUaProbe.EmitConfigAsync(result.GetValue(url)!, result.GetValue(node)!, Math.Max(1, result.GetValue(depth)), result.GetValue(name)!,
+            await OpcUaProbe.EmitConfigAsync(result.GetValue(url)!, session, result.GetValue(node)!, Math.Max(1, result.GetValue(depth)), result.GetValue(name)!,
                 result.GetValue(interval), (TextWriter?)writer ?? Console.Out, ct).ConfigureAwait(false);
             if (file is not null) await Console.Out.WriteLineAsync($"wrote {file.FullName}").ConfigureAwait(false);
         }));
@@ -112,9 +181,11 @@ public static class OpcUaCommands
         var command = new Command("read", "Read the current value, status, timestamp and unit of nodes");
         var url = Url();
         var nodes = Nodes();
+        var security = new SessionOptions();
         command.Arguments.Add(url);
         command.Arguments.Add(nodes);
-        command.SetAction((result, ct) => RunAsync(() => OpcUaProbe.ReadAsync(result.GetValue(url)!, result.GetValue(nodes)!, Console.Out, ct)));
+        security.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result, security, session => OpcUaProbe.ReadAsync(result.GetValue(url)!, session, result.GetValue(nodes)!, Console.Out, ct)));
         return command;
     }
 
@@ -129,10 +200,12 @@ public static class OpcUaCommands
         command.Arguments.Add(nodes);
         command.Options.Add(interval);
         command.Options.Add(duration);
-        command.SetAction((result, ct) => RunAsync(async () =>
+        var security = new SessionOptions();
+        security.AddTo(command);
+        command.SetAction((result, ct) => RunAsync(result, security, async session =>
         {
             var seconds = result.GetValue(duration);
-            var count = await OpcUaProbe.SubscribeAsync(result.GetValue(url)!, result.GetValue(nodes)!, TimeSpan.FromMilliseconds(Math.Max(10, result.GetValue(interval))),
+            var count = await OpcUaProbe.SubscribeAsync(result.GetValue(url)!, session, result.GetValue(nodes)!, TimeSpan.FromMilliseconds(Math.Max(10, result.GetValue(interval))),
                 seconds is > 0 ? TimeSpan.FromSeconds(seconds.Value) : null, Console.Out, ct).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"{count} values received").ConfigureAwait(false);
         }));

@@ -8,6 +8,7 @@ using SmartFactoryEdge.Core.Pipeline;
 using SmartFactoryEdge.Gateway.Configuration;
 using SmartFactoryEdge.Gateway.Sinks;
 using SmartFactoryEdge.Mqtt.Telemetry;
+using SmartFactoryEdge.OpcUa.Source;
 using SmartFactoryEdge.Storage.Outbox;
 
 namespace SmartFactoryEdge.Gateway.Hosting;
@@ -24,8 +25,11 @@ public sealed class GatewayStatusReporter(
     IHealthRegistry health,
     MqttTelemetrySink sink,
     TimeProvider time,
-    ILogger<GatewayStatusReporter> logger) : BackgroundService
+    ILogger<GatewayStatusReporter> logger,
+    IEnumerable<ISampleSource>? sources = null) : BackgroundService
 {
+    private readonly OpcUaSource[] _opcua = sources?.OfType<OpcUaSource>().ToArray() ?? [];
+
     private readonly long _started = time.GetTimestamp();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -93,7 +97,31 @@ public sealed class GatewayStatusReporter(
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        WriteOpcUa(json);
         json.WriteEndObject();
+    }
+
+    /// <summary>Per OPC UA source: the endpoint, security policy and mode in use, and <c>insecure</c> when SecurityPolicy None.</summary>
+    private void WriteOpcUa(Utf8JsonWriter json)
+    {
+        if (_opcua.Length == 0) return;
+        json.WriteStartArray("opcua");
+        foreach (var source in _opcua)
+        {
+            json.WriteStartObject();
+            json.WriteString("source", source.Name);
+            if (source.Security is { } s)
+            {
+                json.WriteString("endpoint", s.EndpointUrl);
+                json.WriteString("securityPolicy", s.SecurityPolicy);
+                json.WriteString("securityMode", s.SecurityMode);
+                json.WriteString("identity", s.Identity);
+                json.WriteBoolean("insecure", s.Insecure);
+                if (s.Insecure) json.WriteString("warning", "SecurityPolicy None: neither signed nor encrypted");
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     /// <summary>Writes the status document (also used by tests and, later, the local API).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 
 namespace SmartFactoryEdge.OpcUa.Security;
 
@@ -26,7 +27,9 @@ public sealed record ApplicationCertificateOptions
 /// Our application instance certificate (Part 6, 6.2.2): loaded from own/ of the PKI folder, or generated on first
 /// start as a self-signed RSA certificate with the ApplicationUri (and host names) in the subject alternative name,
 /// KeyUsage digitalSignature+nonRepudiation+keyEncipherment+dataEncipherment+keyCertSign and ExtendedKeyUsage
-/// serverAuth+clientAuth, signed with SHA-256.
+/// serverAuth+clientAuth, signed with SHA-256. An expired certificate (or one not yet valid) is renewed at start:
+/// the old files are kept as *.expired-THUMBPRINT and a warning names both thumbprints, because servers that trusted
+/// the old certificate must now trust the new one (a gateway that runs unattended should not stop on a date).
 /// </summary>
 public static class ApplicationCertificate
 {
@@ -34,18 +37,27 @@ public static class ApplicationCertificate
     private const string KeyFile = "SmartFactoryEdge.pem";
 
     /// <summary>Loads our certificate with its private key, creating both on first start.</summary>
-    public static X509Certificate2 LoadOrCreate(PkiStore store, ApplicationCertificateOptions options, TimeProvider? time = null)
+    public static X509Certificate2 LoadOrCreate(PkiStore store, ApplicationCertificateOptions options, TimeProvider? time = null, ILogger? logger = null)
     {
         var certPath = Path.Combine(store.OwnCerts, CertFile);
         var keyPath = Path.Combine(store.OwnPrivate, KeyFile);
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        string? expired = null;
         if (File.Exists(certPath) && File.Exists(keyPath))
         {
             using var publicOnly = X509CertificateLoader.LoadCertificateFromFile(certPath);
-            using var rsa = RSA.Create();
-            rsa.ImportFromPem(File.ReadAllText(keyPath));
-            return publicOnly.CopyWithPrivateKey(rsa);
+            if (now >= publicOnly.NotBefore.ToUniversalTime() && now <= publicOnly.NotAfter.ToUniversalTime())
+            {
+                using var rsa = RSA.Create();
+                rsa.ImportFromPem(File.ReadAllText(keyPath));
+                return publicOnly.CopyWithPrivateKey(rsa);
+            }
+            expired = $"{publicOnly.Thumbprint} (valid {publicOnly.NotBefore.ToUniversalTime():u} to {publicOnly.NotAfter.ToUniversalTime():u})";
+            File.Move(certPath, $"{certPath}.expired-{publicOnly.Thumbprint}", overwrite: true);
+            File.Move(keyPath, $"{keyPath}.expired-{publicOnly.Thumbprint}", overwrite: true);
         }
-        var certificate = Create(options, (time ?? TimeProvider.System).GetUtcNow());
+        var certificate = Create(options, now);
+        if (expired is not null && logger is not null) CertificateLog.Renewed(logger, expired, certificate.Thumbprint, certPath);
         File.WriteAllBytes(certPath, certificate.RawData);
         using (var key = certificate.GetRSAPrivateKey()!)
         {
@@ -82,4 +94,10 @@ public static class ApplicationCertificate
         var notBefore = now.AddDays(-1);
         return request.CreateSelfSigned(notBefore, now.Add(options.Validity));
     }
+}
+
+internal static partial class CertificateLog
+{
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "Our OPC UA application certificate {Old} is outside its validity period; created a new one {NewThumbprint} in {Path}. Servers that trusted the old certificate must trust the new one.")]
+    public static partial void Renewed(ILogger logger, string old, string newThumbprint, string path);
 }

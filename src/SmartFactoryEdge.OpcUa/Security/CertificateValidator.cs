@@ -10,7 +10,8 @@ using SmartFactoryEdge.Core.Quality;
 namespace SmartFactoryEdge.OpcUa.Security;
 
 /// <summary>A server certificate failed validation; <see cref="StatusCode"/> is the OPC UA reason (Part 4, 7.39).</summary>
-public sealed class CertificateValidationException(uint statusCode, string message) : Exception(message)
+public sealed class CertificateValidationException(uint statusCode, string message)
+    : Exception($"{new StatusCode(statusCode).Name}: {message}")
 {
     public uint StatusCode { get; } = statusCode;
 }
@@ -52,7 +53,7 @@ public sealed class CertificateValidator(PkiStore store, TimeProvider? time = nu
                     ValidatorLog.Rejected(_logger, endpointUrl, certificate.Thumbprint, path);
                     throw new CertificateValidationException(StatusCodes.BadCertificateUntrusted,
                         $"The server certificate {name} of {endpointUrl} is not trusted. It was saved to {path}; " +
-                        $"trust it with 'sfe opcua certs trust {certificate.Thumbprint}' (or copy it to {store.TrustedCerts}).");
+                        $"trust it with 'sfe opcua certs trust {certificate.Thumbprint} --pki {store.Root}' (or copy it to {store.TrustedCerts}).");
                 }
                 var now = _time.GetUtcNow();
                 foreach (var element in chain)

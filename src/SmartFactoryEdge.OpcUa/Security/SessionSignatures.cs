@@ -17,6 +17,17 @@ public static class SessionSignatures
         return new SignatureData(policy.AsymmetricSignatureAlgorithm, AsymmetricCrypto.Sign(key, policy, [.. serverCertificate, .. serverNonce]));
     }
 
+    /// <summary>
+    /// ActivateSession's userTokenSignature for an X.509 identity token (Part 4, 5.6.3.1 and 7.36.5): the same data
+    /// (serverCertificate + the last serverNonce), signed with the user certificate's private key using the asymmetric
+    /// signature algorithm of the token policy's SecurityPolicy.
+    /// </summary>
+    public static SignatureData CreateUserTokenSignature(SecurityPolicyInfo policy, X509Certificate2 userCertificate, byte[] serverCertificate, byte[] serverNonce)
+    {
+        using var key = userCertificate.GetRSAPrivateKey() ?? throw new ArgumentException($"The user certificate '{userCertificate.Subject}' has no RSA private key.", nameof(userCertificate));
+        return new SignatureData(policy.AsymmetricSignatureAlgorithm, AsymmetricCrypto.Sign(key, policy, [.. serverCertificate, .. serverNonce]));
+    }
+
     /// <summary>Checks CreateSession's serverSignature over clientCertificate + clientNonce.</summary>
     public static bool VerifyServerSignature(SecurityPolicyInfo policy, X509Certificate2 serverCertificate, byte[] clientCertificate, byte[] clientNonce, SignatureData signature)
     {

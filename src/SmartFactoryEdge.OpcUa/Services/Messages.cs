@@ -335,6 +335,18 @@ public sealed record UserNameIdentityToken(string? PolicyId, string UserName, by
     }
 }
 
+/// <summary>X.509 user certificate login (Part 4, 7.36.5); proof of possession is ActivateSession's userTokenSignature.</summary>
+public sealed record X509IdentityToken(string? PolicyId, byte[] CertificateData) : IEncodeable
+{
+    public uint BinaryEncodingId => EncodingIds.X509IdentityToken;
+
+    public void Encode(BinaryEncoder encoder)
+    {
+        encoder.WriteString(PolicyId);
+        encoder.WriteByteString(CertificateData);
+    }
+}
+
 // ---------------------------------------------------------------- view
 
 public sealed record BrowseDescription

@@ -172,7 +172,7 @@ public sealed class UaSession : IAsyncDisposable
             return new UaSessionSecurity { Endpoint = endpoint, Policy = null, Own = null, Server = null, ServerDer = null };
         }
         var store = new PkiStore(config.PkiPath);
-        var own = ApplicationCertificate.LoadOrCreate(store, new ApplicationCertificateOptions { ApplicationUri = options.ApplicationUri, ApplicationName = options.ApplicationName });
+        var own = ApplicationCertificate.LoadOrCreate(store, new ApplicationCertificateOptions { ApplicationUri = options.ApplicationUri, ApplicationName = options.ApplicationName }, logger: logger);
         var serverChain = endpoint.ServerCertificate
             ?? throw new ProtocolViolationException($"{endpointUrl}: endpoint {info.Name}/{endpoint.SecurityMode} carries no server certificate.");
         var validator = new CertificateValidator(store);
@@ -196,39 +196,83 @@ public sealed class UaSession : IAsyncDisposable
     private async Task ActivateAsync(EndpointDescription[]? endpoints, CancellationToken ct)
     {
         _endpoints = endpoints;
-        IEncodeable token;
-        if (_options.UserName is { } user)
+        var request = new ActivateSessionRequest { LocaleIds = ["en"] };
+        string identity;
+        if (_options.UserCertificate is { } userCertificate)
         {
-            var endpoint = endpoints?.FirstOrDefault(e => IsOurEndpoint(e) && e.UserIdentityTokens.Any(t => t.TokenType == UserTokenType.UserName));
-            var policy = endpoint?.UserIdentityTokens.First(t => t.TokenType == UserTokenType.UserName)
-                ?? throw new NotSupportedException($"{EndpointUrl} offers no UserName login on its {(_security?.Policy?.Name ?? "None")} endpoint.");
+            var (endpoint, policy) = FindTokenPolicy(endpoints, UserTokenType.Certificate, "X.509 certificate");
+            var policyInfo = SecurityPolicyInfo.Find(TokenPolicyUri(endpoint, policy))
+                ?? throw new NotSupportedException($"{EndpointUrl}: the X.509 user token policy '{policy.PolicyId}' uses security policy '{TokenPolicyUri(endpoint, policy)}', which cannot sign the token (need Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss).");
+            var serverCertificate = UserTokenEncryption.FirstDerElement(_security?.ServerDer ?? endpoint.ServerCertificate ?? _serverCertificate
+                ?? throw new ProtocolViolationException($"{EndpointUrl} sent no server certificate to sign the X.509 user token for."));
+            request.UserIdentityToken = new X509IdentityToken(policy.PolicyId, userCertificate.RawData);
+            request.UserTokenSignature = SessionSignatures.CreateUserTokenSignature(policyInfo, userCertificate, serverCertificate, _serverNonce ?? []);
+            identity = $"X.509 user certificate '{userCertificate.Subject}' (thumbprint {userCertificate.Thumbprint}, token policy {policyInfo.Name})";
+        }
+        else if (_options.UserName is { } user)
+        {
+            var (endpoint, policy) = FindTokenPolicy(endpoints, UserTokenType.UserName, "UserName");
             var password = System.Text.Encoding.UTF8.GetBytes(_options.Password ?? "");
-            // an empty token policy means the endpoint's own policy (Part 4, 7.41)
-            var tokenPolicyUri = policy.SecurityPolicyUri is { Length: > 0 } own ? own : endpoint!.SecurityPolicyUri;
+            var tokenPolicyUri = TokenPolicyUri(endpoint, policy);
             if (tokenPolicyUri is { Length: > 0 } uri && uri != NoneSecurityPolicy.PolicyUri)
             {
-                var (secret, algorithm) = UserTokenEncryption.Encrypt(uri, password, endpoint!.ServerCertificate ?? _serverCertificate, _serverNonce);
-                token = new UserNameIdentityToken(policy.PolicyId, user, secret, algorithm);
+                var (secret, algorithm) = UserTokenEncryption.Encrypt(uri, password, endpoint.ServerCertificate ?? _serverCertificate, _serverNonce);
+                request.UserIdentityToken = new UserNameIdentityToken(policy.PolicyId, user, secret, algorithm);
             }
             else
             {
-                token = new UserNameIdentityToken(policy.PolicyId, user, password, null);
+                request.UserIdentityToken = new UserNameIdentityToken(policy.PolicyId, user, password, null);
             }
+            identity = $"user '{user}' (UserName token, password {(tokenPolicyUri is { Length: > 0 } u2 && u2 != NoneSecurityPolicy.PolicyUri ? "encrypted with " + u2.Split('#').Last() : "in plain text")})";
         }
         else
         {
             var policy = endpoints?.Where(IsOurEndpoint)
                 .SelectMany(e => e.UserIdentityTokens).FirstOrDefault(t => t.TokenType == UserTokenType.Anonymous);
-            token = new AnonymousIdentityToken(policy?.PolicyId ?? "anonymous");
+            request.UserIdentityToken = new AnonymousIdentityToken(policy?.PolicyId ?? "anonymous");
+            identity = "anonymous";
         }
-        var request = new ActivateSessionRequest { UserIdentityToken = token, LocaleIds = ["en"] };
         if (_security is { IsNone: false } security)
             request.ClientSignature = SessionSignatures.CreateClientSignature(security.Policy!, security.Own!, security.ServerDer!, _serverNonce ?? []);
         request.RequestHeader.AuthenticationToken = AuthenticationToken;
-        var response = await _channel.SendRequestAsync<ActivateSessionResponse>(request, null, ct).ConfigureAwait(false);
+        ActivateSessionResponse response;
+        try
+        {
+            response = await _channel.SendRequestAsync<ActivateSessionResponse>(request, null, ct).ConfigureAwait(false);
+        }
+        catch (ServiceResultException ex) when (ex.StatusCode.IsBad && ex.StatusCode.Code is not (StatusCodes.BadTimeout or StatusCodes.BadSecureChannelClosed or StatusCodes.BadConnectionClosed
+            or StatusCodes.BadSessionIdInvalid or StatusCodes.BadSessionClosed or StatusCodes.BadSessionNotActivated))
+        {
+            // say who was refused where: the operator needs the login, not just the code
+            throw new ServiceResultException(ex.StatusCode, $"{EndpointUrl} refused the login of {identity} on its {_security?.Policy?.Name ?? "None"}/{_security?.Endpoint.SecurityMode.ToString() ?? "None"} endpoint in ActivateSession ({Explain(ex.StatusCode.Code)})");
+        }
         if (response.ServerNonce is { Length: > 0 } nonce) _serverNonce = nonce;
+        SessionLog.Activated(_logger, EndpointUrl, identity);
         Touch();
     }
+
+    private static string Explain(uint code) => code switch
+    {
+        StatusCodes.BadUserAccessDenied => "wrong user name or password, or the user may not log in",
+        StatusCodes.BadIdentityTokenRejected => "the server does not accept this identity, e.g. an untrusted, expired or revoked user certificate",
+        StatusCodes.BadIdentityTokenInvalid => "the server cannot read the identity token",
+        StatusCodes.BadUserSignatureInvalid => "the user token signature does not verify",
+        StatusCodes.BadApplicationSignatureInvalid => "our application signature does not verify",
+        StatusCodes.BadSecurityPolicyRejected => "the token policy does not match the server's",
+        _ => "see the status code",
+    };
+
+    /// <summary>The endpoint we use and its user token policy of the given type.</summary>
+    private (EndpointDescription Endpoint, UserTokenPolicy Policy) FindTokenPolicy(EndpointDescription[]? endpoints, UserTokenType type, string what)
+    {
+        var endpoint = endpoints?.FirstOrDefault(e => IsOurEndpoint(e) && e.UserIdentityTokens.Any(t => t.TokenType == type))
+            ?? throw new NotSupportedException($"{EndpointUrl} offers no {what} login on its {(_security?.Policy?.Name ?? "None")} endpoint.");
+        return (endpoint, endpoint.UserIdentityTokens.First(t => t.TokenType == type));
+    }
+
+    /// <summary>An empty token policy URI means the endpoint's own policy (Part 4, 7.41).</summary>
+    private static string? TokenPolicyUri(EndpointDescription endpoint, UserTokenPolicy policy)
+        => policy.SecurityPolicyUri is { Length: > 0 } own ? own : endpoint.SecurityPolicyUri;
 
     private bool IsOurEndpoint(EndpointDescription e) => _security is { IsNone: false } security
         ? e.SecurityMode == security.Endpoint.SecurityMode && e.SecurityPolicyUri == security.Endpoint.SecurityPolicyUri
@@ -653,6 +697,9 @@ internal static partial class SessionLog
 
     [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "OPC UA {Endpoint}: untrusted server certificate {Thumbprint} accepted automatically (autoAcceptUntrusted) and added to trusted/")]
     public static partial void AutoAccepted(ILogger logger, string endpoint, string thumbprint);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Information, Message = "OPC UA {Endpoint}: session activated for {Identity}")]
+    public static partial void Activated(ILogger logger, string endpoint, string identity);
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Information, Message = "OPC UA {Endpoint}: using SecurityPolicy {Policy}, mode {Mode}")]
     public static partial void SecureEndpoint(ILogger logger, string endpoint, string policy, string mode);

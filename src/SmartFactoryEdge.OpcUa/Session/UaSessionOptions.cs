@@ -19,6 +19,12 @@ public sealed record UaSessionOptions
     /// <summary>Password for <see cref="UserName"/> (never logged).</summary>
     public string? Password { get; init; }
 
+    /// <summary>
+    /// X.509 user identity (Part 4, 7.36.5), with its RSA private key (see <see cref="Security.UserCertificate"/>);
+    /// takes precedence over <see cref="UserName"/>. The caller owns and disposes it.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? UserCertificate { get; init; }
+
     /// <summary>Publish requests kept outstanding per session.</summary>
     public int OutstandingPublishRequests { get; init; } = 3;
 

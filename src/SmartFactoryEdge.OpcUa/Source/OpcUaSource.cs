@@ -56,6 +56,9 @@ public sealed class OpcUaSource : ISampleSource
     /// <summary>Samples the writer refused (pipeline full).</summary>
     public long SamplesDropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>The endpoint, security policy and mode of the last connection (null before the first); for the state document.</summary>
+    public OpcUaSecurityStatus? Security { get; private set; }
+
     /// <summary>The managed client while running (for tests and the state view).</summary>
     public UaManagedClient? Client { get; private set; }
 
@@ -63,8 +66,10 @@ public sealed class OpcUaSource : ISampleSource
     {
         ArgumentNullException.ThrowIfNull(writer);
         _tags = _options.Tags.Select(t => new TagState(t)).ToArray();
+        using var userCertificate = OpcUaOptionsValidator.LoadUserCertificate(_options);
         var sessionOptions = new UaSessionOptions
         {
+            UserCertificate = userCertificate,
             SessionName = "sfe:" + _options.Name,
             UserName = _options.UserName,
             Password = _options.PasswordEnvironmentVariable is { } env ? Environment.GetEnvironmentVariable(env) : null,
@@ -85,6 +90,12 @@ public sealed class OpcUaSource : ISampleSource
         };
         client.Connected += outcome =>
         {
+            if (client.Session?.Channel.Policy is { } policy)
+            {
+                var name = policy.Uri.Split('#').Last();
+                Security = new OpcUaSecurityStatus(_options.EndpointUrl, name, policy.Mode.ToString(), name == "None" || policy.Mode == MessageSecurityMode.None,
+                    userCertificate is not null ? "x509" : _options.UserName is { Length: > 0 } ? "username" : "anonymous");
+            }
             if (outcome != ReconnectOutcome.NewSession || client.Connects > 1)
                 OpcUaMetrics.Reconnects.Add(1, sourceTag, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
         };
@@ -229,6 +240,9 @@ public sealed class OpcUaSource : ISampleSource
         };
     }
 }
+
+/// <summary>How a source is connected: endpoint, security policy and mode, identity type; <see cref="Insecure"/> when SecurityPolicy None.</summary>
+public sealed record OpcUaSecurityStatus(string EndpointUrl, string SecurityPolicy, string SecurityMode, bool Insecure, string Identity);
 
 /// <summary>Builds the OPC UA sources from the bound <c>sources.opcua</c> list (the gateway calls this).</summary>
 public static class OpcUaSourceFactory

@@ -45,6 +45,18 @@ public sealed record OpcUaEndpointOptions
     /// <summary>Name of the environment variable holding the password for <see cref="UserName"/>.</summary>
     public string? PasswordEnvironmentVariable { get; init; }
 
+    /// <summary>
+    /// X.509 user identity: a certificate file (PEM or DER, with <see cref="UserPrivateKey"/>) or a PKCS#12 file
+    /// (.pfx/.p12). Instead of <see cref="UserName"/>; loaded and checked (key pair, validity) at start-up.
+    /// </summary>
+    public string? UserCertificate { get; init; }
+
+    /// <summary>PEM private key (PKCS#1, PKCS#8 or encrypted PKCS#8) of <see cref="UserCertificate"/>.</summary>
+    public string? UserPrivateKey { get; init; }
+
+    /// <summary>Name of the environment variable holding the password of the .pfx or of the encrypted key.</summary>
+    public string? UserCertificatePasswordEnvironmentVariable { get; init; }
+
     /// <summary>None, Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss or Best (most secure offered that we support). None only when set explicitly.</summary>
     public string SecurityPolicy { get; init; } = "Best";
 
@@ -134,6 +146,22 @@ public static class OpcUaOptionsValidator
                 errors.Add($"{where}.securityPolicy '{ep.SecurityPolicy}' is not one of {string.Join(", ", SecurityPolicies)}.");
             if (!SecurityModes.Contains(ep.SecurityMode, StringComparer.OrdinalIgnoreCase))
                 errors.Add($"{where}.securityMode '{ep.SecurityMode}' is not one of {string.Join(", ", SecurityModes)}.");
+            if (ep.UserCertificate is { Length: > 0 } certificate)
+            {
+                if (ep.UserName is { Length: > 0 }) errors.Add($"{where} sets both userName and userCertificate; choose one identity.");
+                try
+                {
+                    using var loaded = LoadUserCertificate(ep);
+                }
+                catch (ArgumentException ex)
+                {
+                    errors.Add($"{where}.userCertificate '{certificate}': {ex.Message}");
+                }
+            }
+            else if (ep.UserPrivateKey is { Length: > 0 })
+            {
+                errors.Add($"{where}.userPrivateKey is set without userCertificate.");
+            }
             for (int t = 0; t < ep.Tags.Count; t++)
             {
                 var tag = ep.Tags[t];
@@ -149,5 +177,17 @@ public static class OpcUaOptionsValidator
             }
         }
         return errors;
+    }
+
+    /// <summary>Loads the endpoint's X.509 user certificate with its key (password from the environment), or null when none is configured.</summary>
+    /// <exception cref="ArgumentException">The files cannot be used; the message says why.</exception>
+    public static System.Security.Cryptography.X509Certificates.X509Certificate2? LoadUserCertificate(OpcUaEndpointOptions endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (endpoint.UserCertificate is not { Length: > 0 } path) return null;
+        var password = endpoint.UserCertificatePasswordEnvironmentVariable is { Length: > 0 } env ? Environment.GetEnvironmentVariable(env) : null;
+        if (endpoint.UserCertificatePasswordEnvironmentVariable is { Length: > 0 } name && password is null)
+            throw new ArgumentException($"the environment variable {name} (userCertificatePasswordEnvironmentVariable) is not set.");
+        return Security.UserCertificate.Load(path, endpoint.UserPrivateKey, password);
     }
 }

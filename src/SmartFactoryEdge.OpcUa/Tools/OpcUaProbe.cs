@@ -11,19 +11,24 @@ namespace SmartFactoryEdge.OpcUa.Tools;
 /// <summary>
 /// What the <c>sfe opcua</c> verbs do, for DX mentors at a machine: list endpoints, browse a tree with node class,
 /// data type and current value, read, subscribe, and write the YAML tag list of a folder for <c>sources.opcua</c>.
+/// <c>sessionOptions</c> carries message security and the login (null: SecurityPolicy None, anonymous).
 /// </summary>
 public static class OpcUaProbe
 {
+
     /// <summary>Prints the server's endpoints with their security and login options.</summary>
     public static async Task EndpointsAsync(string url, TextWriter output, CancellationToken cancellationToken)
     {
         var endpoints = await UaSession.GetEndpointsAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+        EndpointDescription? best = null;
+        try { best = UaSessionSecurity.Select(endpoints, new UaSecurityOptions(), url); }
+        catch (NotSupportedException) { /* nothing secure that we support: no mark */ }
         foreach (var e in endpoints)
         {
             var policy = e.SecurityPolicyUri?.Split('#').LastOrDefault() ?? "?";
             var logins = string.Join(", ", e.UserIdentityTokens.Select(t =>
                 t.TokenType + (t.SecurityPolicyUri is { Length: > 0 } p && p != e.SecurityPolicyUri ? $" (encrypted with {p.Split('#').Last()})" : "")));
-            await output.WriteLineAsync($"{e.EndpointUrl}  {policy}/{e.SecurityMode}  level {e.SecurityLevel}  logins: {logins}  server: {e.Server.ApplicationName.Text} ({e.Server.ApplicationUri})").ConfigureAwait(false);
+            await output.WriteLineAsync($"{e.EndpointUrl}  {policy}/{e.SecurityMode}  level {e.SecurityLevel}  logins: {logins}  server: {e.Server.ApplicationName.Text} ({e.Server.ApplicationUri}){(ReferenceEquals(e, best) ? "  <- Best" : "")}").ConfigureAwait(false);
         }
     }
 
@@ -66,9 +71,9 @@ public static class OpcUaProbe
     }
 
     /// <summary>Prints the subtree under <paramref name="node"/> as an indented tree.</summary>
-    public static async Task BrowseAsync(string url, string node, int depth, TextWriter output, CancellationToken cancellationToken)
+    public static async Task BrowseAsync(string url, UaSessionOptions? sessionOptions, string node, int depth, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var session = await UaSession.ConnectAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var session = await UaSession.ConnectAsync(url, sessionOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
         var start = await ResolveAsync(session, node, cancellationToken).ConfigureAwait(false);
         var (nodes, variables) = await BrowseTreeAsync(session, start, depth, false, cancellationToken).ConfigureAwait(false);
         var children = nodes.ToLookup(n => n.Parent);
@@ -96,9 +101,9 @@ public static class OpcUaProbe
     }
 
     /// <summary>Writes the <c>sources.opcua</c> YAML for every variable under <paramref name="node"/>.</summary>
-    public static async Task EmitConfigAsync(string url, string node, int depth, string name, int publishingIntervalMs, TextWriter output, CancellationToken cancellationToken)
+    public static async Task EmitConfigAsync(string url, UaSessionOptions? sessionOptions, string node, int depth, string name, int publishingIntervalMs, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var session = await UaSession.ConnectAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var session = await UaSession.ConnectAsync(url, sessionOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
         var start = await ResolveAsync(session, node, cancellationToken).ConfigureAwait(false);
         var (_, variables) = await BrowseTreeAsync(session, start, depth, true, cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(BuildConfigYaml(url, name, publishingIntervalMs,
@@ -162,9 +167,9 @@ public static class OpcUaProbe
     }
 
     /// <summary>Reads nodes (NodeIds or browse paths) and prints value, status and timestamp.</summary>
-    public static async Task ReadAsync(string url, IReadOnlyList<string> nodes, TextWriter output, CancellationToken cancellationToken)
+    public static async Task ReadAsync(string url, UaSessionOptions? sessionOptions, IReadOnlyList<string> nodes, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var session = await UaSession.ConnectAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var session = await UaSession.ConnectAsync(url, sessionOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
         var ids = new List<NodeId>();
         foreach (var n in nodes) ids.Add(await ResolveAsync(session, n, cancellationToken).ConfigureAwait(false));
         var values = await session.ReadAsync(ids.Select(i => new ReadValueId(i)).ToArray(), cancellationToken).ConfigureAwait(false);
@@ -178,9 +183,9 @@ public static class OpcUaProbe
     }
 
     /// <summary>Subscribes to nodes and prints every change until <paramref name="duration"/> ends or the token is cancelled; returns the number of values.</summary>
-    public static async Task<long> SubscribeAsync(string url, IReadOnlyList<string> nodes, TimeSpan interval, TimeSpan? duration, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<long> SubscribeAsync(string url, UaSessionOptions? sessionOptions, IReadOnlyList<string> nodes, TimeSpan interval, TimeSpan? duration, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var session = await UaSession.ConnectAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var session = await UaSession.ConnectAsync(url, sessionOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
         var ids = new List<NodeId>();
         foreach (var n in nodes) ids.Add(await ResolveAsync(session, n, cancellationToken).ConfigureAwait(false));
         long count = 0;

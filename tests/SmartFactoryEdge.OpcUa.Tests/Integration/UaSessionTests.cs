@@ -168,7 +168,7 @@ public class OpcUaProbeTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaSe
     public async Task BrowsePrintsATreeWithTypesAndValues()
     {
         var output = new StringWriter();
-        await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.BrowseAsync(fixture.Url, "Objects/Line1", 2, output, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.BrowseAsync(fixture.Url, null, "Objects/Line1", 2, output, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         var text = output.ToString();
         Assert.Contains("Press01  [Object] ns=1;s=Line1.Press01", text);
         Assert.Matches(@"SpindleSpeed  \[Variable\] ns=1;s=Line1\.Press01\.SpindleSpeed  Int32 = \d+", text);
@@ -178,7 +178,7 @@ public class OpcUaProbeTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaSe
     public async Task EmitConfigWritesATagPerVariableWithItsUnit()
     {
         var output = new StringWriter();
-        await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.EmitConfigAsync(fixture.Url, "Objects/Line1", 3, "press", 1000, output, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.EmitConfigAsync(fixture.Url, null, "Objects/Line1", 3, "press", 1000, output, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         var text = output.ToString();
         Assert.Contains("- id: press.press01.temperature\n          nodeId: \"ns=1;s=Line1.Press01.Temperature\"\n          unit: \"°C\"", text);
         Assert.Contains("- id: press.press01.state\n", text);
@@ -191,10 +191,10 @@ public class OpcUaProbeTests(OpcUaServerFixture fixture) : IClassFixture<OpcUaSe
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
         var output = new StringWriter();
-        await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.ReadAsync(fixture.Url, ["ns=1;s=Line1.Press01.Temperature", "Objects/Line1/Press01/State"], output, ct);
+        await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.ReadAsync(fixture.Url, null, ["ns=1;s=Line1.Press01.Temperature", "Objects/Line1/Press01/State"], output, ct);
         Assert.Contains("°C  Good", output.ToString());
         var sub = new StringWriter();
-        var count = await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.SubscribeAsync(fixture.Url, ["ns=1;s=Load.Var0001"], TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1.2), sub, ct);
+        var count = await SmartFactoryEdge.OpcUa.Tools.OpcUaProbe.SubscribeAsync(fixture.Url, null, ["ns=1;s=Load.Var0001"], TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1.2), sub, ct);
         Assert.True(count >= 2, sub.ToString());
     }
 }

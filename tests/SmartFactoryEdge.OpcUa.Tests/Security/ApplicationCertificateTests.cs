@@ -37,4 +37,45 @@ public sealed class ApplicationCertificateTests : IDisposable
         Assert.Equal(first.Thumbprint, second.Thumbprint);
         Assert.True(second.HasPrivateKey);
     }
+
+    [Fact]
+    public void AnExpiredCertificateIsRenewedAtStartAndTheOldOneKept()
+    {
+        var store = new PkiStore(_root);
+        var options = new ApplicationCertificateOptions { ApplicationUri = "urn:edge01:SmartFactoryEdge", HostNames = ["edge01"], Validity = TimeSpan.FromDays(10) };
+        var longAgo = new FixedTime(DateTimeOffset.UtcNow.AddDays(-30));
+        using var old = ApplicationCertificate.LoadOrCreate(store, options, longAgo);
+        Assert.True(old.NotAfter < DateTime.Now);
+
+        var logger = new ListLogger();
+        using var renewed = ApplicationCertificate.LoadOrCreate(store, options with { Validity = TimeSpan.FromDays(365) }, logger: logger);
+        Assert.NotEqual(old.Thumbprint, renewed.Thumbprint);
+        Assert.True(renewed.HasPrivateKey);
+        Assert.InRange(renewed.NotAfter, DateTime.Now.AddDays(300), DateTime.Now.AddDays(400));
+        Assert.Contains(Directory.GetFiles(store.OwnCerts), f => f.EndsWith($".expired-{old.Thumbprint}", StringComparison.Ordinal));
+        Assert.Contains(Directory.GetFiles(store.OwnPrivate), f => f.EndsWith($".expired-{old.Thumbprint}", StringComparison.Ordinal));
+        var warning = Assert.Single(logger.Messages);
+        Assert.Contains(old.Thumbprint, warning, StringComparison.Ordinal);
+        Assert.Contains(renewed.Thumbprint, warning, StringComparison.Ordinal);
+
+        using var again = ApplicationCertificate.LoadOrCreate(store, options);
+        Assert.Equal(renewed.Thumbprint, again.Thumbprint);
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => Messages.Add(formatter(state, exception));
+    }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using SmartFactoryEdge.Core.Quality;
 using SmartFactoryEdge.Core.Samples;
 using SmartFactoryEdge.OpcUa.Encoding;
@@ -32,6 +33,39 @@ public class OpcUaOptionsValidatorTests
         Assert.Contains(errors, e => e.Contains("sources:opcua[0].securityPolicy 'Basic128Rsa15'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("sources:opcua[0].securityMode 'Encrypt'", StringComparison.Ordinal));
         Assert.Empty(OpcUaOptionsValidator.Validate([ep with { SecurityPolicy = "aes256_sha256_rsapss", SecurityMode = "SignAndEncrypt" }]));
+    }
+
+    [Fact]
+    public void UserCertificateKeysAreCheckedAtStartUp()
+    {
+        var dir = Directory.CreateTempSubdirectory("sfe-validator-").FullName;
+        try
+        {
+            using var cert = Security.UserCertificateFile.Create("gw", DateTimeOffset.UtcNow);
+            using var key = cert.GetRSAPrivateKey()!;
+            var certPath = Path.Combine(dir, "gw.pem");
+            var keyPath = Path.Combine(dir, "gw.key");
+            File.WriteAllText(certPath, cert.ExportCertificatePem());
+            File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+            var ep = new OpcUaEndpointOptions
+            {
+                Name = "press", EndpointUrl = "opc.tcp://10.0.0.5:4840", UserCertificate = certPath, UserPrivateKey = keyPath,
+                Tags = [new() { Id = "press.t", NodeId = "ns=1;s=T" }],
+            };
+            Assert.Empty(OpcUaOptionsValidator.Validate([ep]));
+            using (var loaded = OpcUaOptionsValidator.LoadUserCertificate(ep)) Assert.Equal(cert.Thumbprint, loaded!.Thumbprint);
+
+            Assert.Contains(OpcUaOptionsValidator.Validate([ep with { UserName = "operator" }]), e => e.Contains("both userName and userCertificate", StringComparison.Ordinal));
+            Assert.Contains(OpcUaOptionsValidator.Validate([ep with { UserPrivateKey = Path.Combine(dir, "nope.key") }]),
+                e => e.StartsWith("sources:opcua[0].userCertificate", StringComparison.Ordinal) && e.Contains("nope.key", StringComparison.Ordinal));
+            Assert.Contains(OpcUaOptionsValidator.Validate([ep with { UserCertificate = null }]), e => e.Contains("userPrivateKey is set without userCertificate", StringComparison.Ordinal));
+            Assert.Contains(OpcUaOptionsValidator.Validate([ep with { UserCertificatePasswordEnvironmentVariable = "SFE_TEST_UNSET_VARIABLE_42" }]),
+                e => e.Contains("SFE_TEST_UNSET_VARIABLE_42", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

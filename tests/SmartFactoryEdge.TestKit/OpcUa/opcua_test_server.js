@@ -6,10 +6,14 @@
 //   Objects/Line1/Press01/Temperature is an AnalogItem with EngineeringUnits degree Celsius (UNECE CEL)
 //   Objects/Load/Var0000.. --load N variables, value = index + tick/1000 changing every --load-ms
 //   --security all         adds Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss and the Sign mode
+//   --trust-user-cert F    X.509 user logins: DER file(s) F (comma-separated) trusted as user certificates; any
+//                          other user certificate is refused (BadIdentityTokenRejected). User PKI: <pki>/user-<pid>
+//   --cert F --key F       the server's own certificate (PEM) and private key (PEM) instead of the generated one
 //
 //   NODE_PATH=$SFE_TOOLS/opcua/node_modules node opcua_test_server.js --port 0 --pki DIR
 // Prints "READY opc.tcp://127.0.0.1:<port>/UA/Sim" once listening; binds 127.0.0.1 only.
 const path = require("path");
+const fs = require("fs");
 const {
     OPCUAServer, OPCUACertificateManager, Variant, DataType, VariantArrayType, StatusCodes,
     SecurityPolicy, MessageSecurityMode, RegisterServerMethod, nodesets, standardUnits, coerceNodeId,
@@ -27,13 +31,24 @@ const LARGE = parseInt(arg("--large", "300000"), 10);
 const HOST = "127.0.0.1";
 // --security all: also Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, and Sign besides SignAndEncrypt
 const ALL_SECURITY = arg("--security", "default") === "all";
+const TRUST_USER_CERTS = arg("--trust-user-cert", "").split(",").filter((f) => f.length > 0);
+const CERT_FILE = arg("--cert", "");
+const KEY_FILE = arg("--key", "");
 const USERS = { operator: "operator-pw", viewer: "viewer-pw" };
 
 async function main() {
     const serverCertificateManager = new OPCUACertificateManager({
         rootFolder: path.join(PKI, "server"), automaticallyAcceptUnknownCertificate: true,
     });
+    // a user PKI per process: trust lists of servers started side by side must not mix
+    const userCertificateManager = new OPCUACertificateManager({
+        rootFolder: path.join(PKI, `user-${process.pid}`), automaticallyAcceptUnknownCertificate: false,
+    });
+    await userCertificateManager.initialize();
+    for (const file of TRUST_USER_CERTS) await userCertificateManager.trustCertificate(fs.readFileSync(file));
+    const ownCertificate = CERT_FILE ? { certificateFile: CERT_FILE, privateKeyFile: KEY_FILE } : {};
     const server = new OPCUAServer({
+        ...ownCertificate,
         host: HOST, hostname: HOST, alternateHostname: ["localhost", "127.0.0.1"], port: PORT,
         resourcePath: "/UA/Sim", nodesets: [nodesets.standard],
         buildInfo: { productName: "SfeTestServer", manufacturerName: "SmartFactoryEdge tests", softwareVersion: "1.0.0" },
@@ -46,7 +61,7 @@ async function main() {
             : [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
         allowAnonymous: true,
         userManager: { isValidUser: (user, pw) => USERS[user] !== undefined && USERS[user] === pw },
-        serverCertificateManager, registerServerMethod: RegisterServerMethod.HIDDEN, isAuditing: false,
+        serverCertificateManager, userCertificateManager, registerServerMethod: RegisterServerMethod.HIDDEN, isAuditing: false,
         maxConnectionsPerEndpoint: 50,
         serverCapabilities: { maxSessions: 50, maxBrowseContinuationPoints: 10,
             operationLimits: { maxMonitoredItemsPerCall: 20000, maxNodesPerRead: 20000 } },
@@ -158,6 +173,7 @@ async function main() {
         stopping = true;
         clearInterval(fast); clearInterval(slow); if (loadTimer) clearInterval(loadTimer);
         await server.shutdown(0);
+        fs.rmSync(path.join(PKI, `user-${process.pid}`), { recursive: true, force: true });
         console.log("STOPPED");
         process.exit(0);
     }
