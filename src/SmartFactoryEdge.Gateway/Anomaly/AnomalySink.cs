@@ -10,15 +10,20 @@ namespace SmartFactoryEdge.Gateway.Anomaly;
 /// <summary>
 /// Runs the anomaly core on every sample the pipeline delivers. Alerts become <see cref="AnomalyEvent"/>s appended to
 /// the outbox, so they go up on the `anomaly` topic through the same durable path as telemetry; scores, when
-/// anomaly.publishScores is set, are appended as telemetry. Without an uplink, events are only logged.
+/// anomaly.publishScores is set, are appended as telemetry. Without an uplink, events are only logged. Models pushed on
+/// `cmd/model` (<see cref="AssetModelManager"/>) are swapped in here, between two samples, and score the samples of
+/// their asset's tags: every sample is scored by exactly one model version.
 /// </summary>
-public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogger<AnomalySink> logger) : ISampleSink
+public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogger<AnomalySink> logger, AssetModelManager? models = null) : ISampleSink
 {
     private readonly List<AnomalyEvent> _events = [];
     private readonly List<Sample> _scores = [];
     private long _eventCount;
 
     public string Name => "anomaly";
+
+    /// <summary>The pushed models, when the gateway accepts them.</summary>
+    public AssetModelManager? Models => models;
 
     /// <summary>Anomaly events raised so far.</summary>
     public long Events => Interlocked.Read(ref _eventCount);
@@ -27,7 +32,13 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
     {
         var scores = stage.Options.PublishScores ? _scores : null;
         for (int i = 0; i < batch.Length; i++)
-            stage.Process(batch.Span[i], _events, scores);
+        {
+            ref readonly var sample = ref batch.Span[i];
+            stage.Process(sample, _events, scores);
+            if (models is null) continue;
+            models.ApplyPending(); // a swap happens here, between two samples
+            models.Process(sample, _events);
+        }
         foreach (var e in _events)
         {
             Interlocked.Increment(ref _eventCount);

@@ -24,7 +24,8 @@ public sealed class GatewayStatusReporter(
     IHealthRegistry health,
     MqttTelemetrySink sink,
     TimeProvider time,
-    ILogger<GatewayStatusReporter> logger) : BackgroundService
+    ILogger<GatewayStatusReporter> logger,
+    Anomaly.AssetModelManager? models = null) : BackgroundService
 {
     private readonly long _started = time.GetTimestamp();
 
@@ -93,7 +94,38 @@ public sealed class GatewayStatusReporter(
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        WriteModels(json, counts: false);
         json.WriteEndObject();
+    }
+
+    /// <summary>The pushed models: per asset the active and previous version (state); with counts per version (metrics).</summary>
+    private void WriteModels(Utf8JsonWriter json, bool counts)
+    {
+        if (models is null) return;
+        json.WriteStartArray("models");
+        foreach (var m in models.Snapshot())
+        {
+            json.WriteStartObject();
+            json.WriteString("asset", m.Asset);
+            json.WriteString("version", m.Version);
+            json.WriteString("contentHash", m.ContentHash);
+            if (m.PreviousVersion is not null) json.WriteString("previousVersion", m.PreviousVersion);
+            json.WriteString("activatedAt", m.ActivatedUtc);
+            if (counts)
+            {
+                json.WriteStartObject("scored");
+                foreach (var (v, n) in m.Scored) json.WriteNumber(v, n);
+                json.WriteEndObject();
+                json.WriteStartObject("firstSample");
+                foreach (var (v, t) in m.FirstSample) json.WriteString(v, t);
+                json.WriteEndObject();
+                json.WriteStartObject("lastSample");
+                foreach (var (v, t) in m.LastSample) json.WriteString(v, t);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     /// <summary>Writes the status document (also used by tests and, later, the local API).</summary>
@@ -138,6 +170,7 @@ public sealed class GatewayStatusReporter(
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        WriteModels(json, counts: true);
         json.WriteEndObject();
     }
 }
