@@ -178,6 +178,8 @@ public static class AssetModelJson
 
     private static JsonDocument Open(ReadOnlySpan<byte> utf8)
     {
+        // the reader checks UTF-8 only where it unescapes; a bad byte inside a string would surface later as another exception
+        if (!System.Text.Unicode.Utf8.IsValid(utf8)) throw new FormatException("Not UTF-8.");
         try
         {
             var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
@@ -311,7 +313,10 @@ public static class AssetModelJson
 
     private static string Str(JsonElement e, string name, string path) => Member(e, name, path, JsonValueKind.String).GetString()!;
 
-    private static double Num(JsonElement e, string name, string path) => Member(e, name, path, JsonValueKind.Number).GetDouble();
+    private static double Num(JsonElement e, string name, string path) => Finite(Member(e, name, path, JsonValueKind.Number), $"{path}.{name}");
+
+    private static double Finite(JsonElement e, string path) =>
+        e.TryGetDouble(out var v) && double.IsFinite(v) ? v : throw new FormatException($"{path}: not a finite number.");
 
     private static int Int(JsonElement e, string name, string path) =>
         Member(e, name, path, JsonValueKind.Number).TryGetInt32(out var v) ? v : throw new FormatException($"{path}.{name}: not a 32-bit integer.");
@@ -332,7 +337,8 @@ public static class AssetModelJson
         foreach (var v in e.EnumerateArray())
         {
             Expect(v, JsonValueKind.Number, $"{path}[{i}]");
-            list[i++] = v.GetDouble();
+            list[i] = Finite(v, $"{path}[{i}]");
+            i++;
         }
         return list;
     }
