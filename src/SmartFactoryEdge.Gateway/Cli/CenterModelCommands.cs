@@ -40,17 +40,74 @@ public static class CenterModelCommands
         };
     }
 
-    private static readonly Option<string?> ModelsOption = new("--models") { Description = "Model registry folder (default: 'models' beside the SQLite file)" };
+    private static readonly Option<string?> ModelsOption = new("--models") { Description = "Model registry folder (default: 'center-models' beside the SQLite file)" };
 
     public static void AddTo(Command center)
     {
         center.Subcommands.Add(CreateTrain());
         center.Subcommands.Add(CreateRollback());
         center.Subcommands.Add(CreateModels());
+        center.Subcommands.Add(CreateScore());
+    }
+
+    private static Command CreateScore()
+    {
+        var store = new CenterCommands.StoreOptions();
+        var labels = new Option<string>("--labels", "-l") { Description = "The simulator's labels CSV (tag,kind,start,end,magnitude)", Required = true };
+        var after = new Option<double>("--after") { Description = "Seconds after a window's end an event still counts (detection delay)", DefaultValueFactory = _ => 10 };
+        var before = new Option<double>("--before") { Description = "Seconds before a window's start an event already counts", DefaultValueFactory = _ => 0.5 };
+        var cmd = new Command("score", "Match the anomaly events in the store to injected anomaly windows: detected / missed per asset and tag");
+        store.AddTo(cmd);
+        foreach (var o in new Option[] { labels, after, before }) cmd.Options.Add(o);
+        cmd.SetAction(async (r, ct) =>
+        {
+            try
+            {
+                var (kind, connection) = store.Get(r);
+                var list = Center.Evaluation.InjectedLabel.ParseCsv(await File.ReadAllTextAsync(r.GetValue(labels)!, ct));
+                await using var s = CenterStoreFactory.Create(kind, connection);
+                await s.InitializeAsync(ct);
+                var score = await ScoreAsync(s, list, TimeSpan.FromSeconds(r.GetValue(before)), TimeSpan.FromSeconds(r.GetValue(after)), ct);
+                foreach (var line in score.Report()) Console.WriteLine(line);
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is FormatException or IOException)
+            {
+                return CenterCommands.Fail("score", new ArgumentException(e.Message, e));
+            }
+            catch (Exception e)
+            {
+                return CenterCommands.Fail("score", e);
+            }
+        });
+        return cmd;
+    }
+
+    /// <summary>Scores the store's anomaly events against injected labels (used by `sfe center score` and the demo test).</summary>
+    public static async Task<Center.Evaluation.DetectionScore> ScoreAsync(ICenterStore store, IReadOnlyList<Center.Evaluation.InjectedLabel> labels,
+        TimeSpan before, TimeSpan after, CancellationToken ct)
+    {
+        if (labels.Count == 0) return Center.Evaluation.DetectionScore.Compute(labels, [], (_, _, _) => false, before, after);
+        var from = Center.Ingest.UnixMicros.From(labels.Min(l => l.StartUtc) - before - TimeSpan.FromMinutes(10));
+        var to = Center.Ingest.UnixMicros.From(labels.Max(l => l.EndUtc) + after + TimeSpan.FromMinutes(10));
+        var events = await store.ReadAnomaliesAsync(new SampleQuery(from, to), ct);
+        var tags = labels.Select(l => l.Tag).Distinct(StringComparer.Ordinal).ToArray();
+        var seen = tags.ToDictionary(t => t, _ => new List<long>(), StringComparer.Ordinal);
+        await foreach (var row in store.ReadSamplesAsync(new SampleQuery(from, to, Tags: tags), ct))
+            if (seen.TryGetValue(row.Tag, out var l)) l.Add(row.SourceMicros);
+        foreach (var l in seen.Values) l.Sort();
+        bool HasSample(string tag, long a, long b)
+        {
+            var l = seen[tag];
+            var i = l.BinarySearch(a);
+            if (i < 0) i = ~i;
+            return i < l.Count && l[i] <= b;
+        }
+        return Center.Evaluation.DetectionScore.Compute(labels, events, HasSample, before, after);
     }
 
     private static string RegistryPath(ParseResult r, CenterStoreKind kind, string connection) =>
-        r.GetValue(ModelsOption) ?? (kind == CenterStoreKind.Sqlite ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(connection))!, "models") : "models");
+        r.GetValue(ModelsOption) ?? (kind == CenterStoreKind.Sqlite ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(connection))!, "center-models") : "center-models");
 
     private static Command CreateTrain()
     {
