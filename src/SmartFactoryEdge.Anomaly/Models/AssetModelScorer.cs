@@ -5,8 +5,9 @@ namespace SmartFactoryEdge.Anomaly.Models;
 /// <summary>
 /// Scores samples of one asset with a fixed <see cref="AssetModel"/>: each sample against its tag's limits
 /// (detector "model-limits"), and each complete row (the latest value of every tag, emitted when all have a new value)
-/// by T² and SPE against the model's control limits (detector "model-t2spe"). Alerts are edge-triggered: one event when a
-/// tag (or the row) enters alarm, the next only after it has been back within its limits. Events carry the model's
+/// by T² and SPE against the model's control limits (detector "model-t2spe"). Alerts are edge-triggered with a
+/// deadband: one event when a tag (or the row) enters alarm; the alarm clears only after <see cref="ClearAfter"/>
+/// consecutive values back within the limits, so a noisy excursion is one event, not one per crossing. Events carry the model's
 /// version. Not thread-safe: one consumer. No allocations per sample except the events themselves.
 /// </summary>
 public sealed class AssetModelScorer
@@ -15,8 +16,12 @@ public sealed class AssetModelScorer
     private readonly double[] _mean, _invScale, _low, _high, _invLambda, _row, _z;
     private readonly double[][] _loadings;
     private readonly bool[] _fresh, _tagAlarm;
-    private int _freshCount;
+    private readonly int[] _tagNormalRun;
+    private int _freshCount, _rowNormalRun;
     private bool _rowAlarm;
+
+    /// <summary>Consecutive values within the limits that clear an alarm (the deadband).</summary>
+    public const int ClearAfter = 20;
     private long _scored, _rows;
 
     /// <exception cref="ArgumentException">The model is not valid (<see cref="AssetModelJson.Validate"/>).</exception>
@@ -42,6 +47,7 @@ public sealed class AssetModelScorer
         _z = new double[d];
         _fresh = new bool[d];
         _tagAlarm = new bool[d];
+        _tagNormalRun = new int[d];
     }
 
     public AssetModel Model { get; }
@@ -76,7 +82,12 @@ public sealed class AssetModelScorer
             });
             n++;
         }
-        _tagAlarm[index] = outside;
+        if (outside)
+        {
+            _tagAlarm[index] = true;
+            _tagNormalRun[index] = 0;
+        }
+        else if (_tagAlarm[index] && ++_tagNormalRun[index] >= ClearAfter) _tagAlarm[index] = false;
 
         _row[index] = value;
         if (!_fresh[index])
@@ -100,7 +111,12 @@ public sealed class AssetModelScorer
             });
             n++;
         }
-        _rowAlarm = alarm;
+        if (alarm)
+        {
+            _rowAlarm = true;
+            _rowNormalRun = 0;
+        }
+        else if (_rowAlarm && ++_rowNormalRun >= ClearAfter) _rowAlarm = false;
         return n;
     }
 

@@ -94,9 +94,9 @@ public sealed record DetectionScore(IReadOnlyList<LabelOutcome> Outcomes, IReadO
     /// <summary>The report lines: one per label, then totals per asset/tag and overall.</summary>
     public IEnumerable<string> Report()
     {
-        foreach (var o in Outcomes)
+        foreach (var o in Outcomes.Where(o => o.Reached))
         {
-            var what = !o.Reached ? "not reached by the data" : o.Detected
+            var what = o.Detected
                 ? string.Create(CultureInfo.InvariantCulture, $"DETECTED after {o.Delay!.Value.TotalSeconds:0.0} s by {o.FirstEvent!.Detector} ({o.FirstEvent.ModelVersion})")
                 : "MISSED";
             yield return string.Create(CultureInfo.InvariantCulture, $"  {o.Label.Tag,-32} {o.Label.Kind,-10} {o.Label.StartUtc:HH:mm:ss.f}..{o.Label.EndUtc:HH:mm:ss.f}  {what}");
@@ -104,6 +104,7 @@ public sealed record DetectionScore(IReadOnlyList<LabelOutcome> Outcomes, IReadO
         foreach (var g in Outcomes.Where(o => o.Reached).GroupBy(o => o.Label.Tag).OrderBy(g => g.Key, StringComparer.Ordinal))
             yield return $"  {g.Key}: injected {g.Count()}, detected {g.Count(o => o.Detected)}, missed {g.Count(o => !o.Detected)}";
         var fp = string.Join(", ", UnmatchedEventsByAsset.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));
-        yield return $"detected {Detected} / injected {Injected}, missed {Missed}; events outside every injected window: {(fp.Length == 0 ? "none" : fp)}";
+        var later = Outcomes.Count(o => !o.Reached);
+        yield return $"detected {Detected} / injected {Injected}, missed {Missed}{(later > 0 ? $" ({later} planned after the end of the data not counted)" : "")}; events outside every injected window: {(fp.Length == 0 ? "none" : fp)}";
     }
 }
