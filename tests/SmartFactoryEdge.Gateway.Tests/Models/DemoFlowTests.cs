@@ -44,6 +44,8 @@ public sealed class DemoFlowTests(ITestOutputHelper output) : IAsyncLifetime
         var path = Path.Combine(_dir, "demo.yaml");
         File.WriteAllText(path, $$"""
             gateway: { id: demo-gw, site: lab, statusInterval: 300ms, stopWhenSourcesFinish: false, shutdownTimeout: 20s }
+            assets:
+              - { id: pump1, name: Cooling water pump 1, kind: pump, industry: mobility, signals: [pump1.vibrationRms, pump1.motorCurrent, pump1.pressure, pump1.flow] }
             sources:
               simulator:
                 - name: line1
@@ -167,6 +169,19 @@ public sealed class DemoFlowTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(score.Injected, score.Detected + score.Missed);
         Assert.Equal(3, score.Report().Count(l => l.Contains("DETECTED", StringComparison.Ordinal) || l.Contains("MISSED", StringComparison.Ordinal)));
         Assert.True(score.Outcomes.Single(o => o.Label.Tag == "pump1.vibrationRms").Detected, string.Join("\n", score.Report()));
+
+        // the center kept the gateway's AAS (retained aas topic) and puts the asset's metadata into the dataset manifest
+        var export = await SmartFactoryEdge.Center.Export.DatasetExporter.ExportAsync(store, new SmartFactoryEdge.Center.Export.DatasetExportOptions
+        {
+            FromUtc = start.AddMinutes(-1), ToUtc = start.AddMinutes(5), Asset = "pump1", OutputDirectory = Path.Combine(_dir, "dataset"),
+        }, default);
+        Assert.Equal(RateHz * Seconds * PumpTags.Length, export.Rows);
+        using (var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(export.ManifestPath)))
+        {
+            var asset = Assert.Single(manifest.RootElement.GetProperty("assets").EnumerateArray());
+            Assert.Equal("Cooling water pump 1", asset.GetProperty("name").GetString());
+            Assert.Equal("urn:sfe:lab:demo-gw:asset:pump1", asset.GetProperty("globalAssetId").GetString());
+        }
 
         gateway.Signal(15);
         Assert.Equal(0, await gateway.WaitForExitAsync(Guard));
