@@ -41,6 +41,8 @@ public sealed record CenterOptions
             $"{share}sfe/v1/{Site}/+/anomaly",
             // retained births and deaths are not delivered to shared subscriptions (MQTT 5.0, 4.8.2): every instance reads them
             $"sfe/v1/{Site}/+/state",
+            // the asset descriptions are retained as well: every instance keeps them for its dataset manifests
+            $"sfe/v1/{Site}/+/aas",
         };
         if (Sparkplug)
         {

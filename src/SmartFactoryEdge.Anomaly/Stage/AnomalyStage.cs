@@ -10,7 +10,7 @@ namespace SmartFactoryEdge.Anomaly.Stage;
 /// I/O, no clocks; the caller passes in samples and sends the events. Samples without a Good numeric value are skipped
 /// (a Bad sample is a data-path fault, not an anomaly). Not thread-safe: one consumer.
 /// </summary>
-public sealed class AnomalyStage
+public sealed partial class AnomalyStage
 {
     private readonly Dictionary<string, TagDetectors> _byTag = new(StringComparer.Ordinal);
     private readonly List<AssetDetectors> _assets = [];

@@ -109,6 +109,15 @@ public static class DatasetExporter
         }
         await FlushAsync().ConfigureAwait(false);
 
+        // the asset metadata of every exported asset, from its gateway's AAS environment (ingested from the aas topic)
+        var exported = tags.Keys.Select(k => (k.Site, k.Asset)).ToHashSet();
+        var assets = (await store.ReadAasAsync(cancellationToken).ConfigureAwait(false))
+            .SelectMany(AasMetadata.Extract)
+            .Where(m => exported.Contains((m.Site, m.Asset)))
+            .OrderBy(m => m.Site, StringComparer.Ordinal).ThenBy(m => m.Asset, StringComparer.Ordinal)
+            .Select(m => new { site = m.Site, gateway = m.Gateway, asset = m.Asset, aasId = m.AasId, idShort = m.IdShort, globalAssetId = m.GlobalAssetId,
+                assetType = m.AssetType, name = m.Name, description = m.Description, submodels = m.Submodels })
+            .ToArray();
         var manifest = new
         {
             format = options.Format.ToString().ToLowerInvariant(),
@@ -118,6 +127,7 @@ public static class DatasetExporter
             rows,
             labelledRows = labelled,
             anomalyEvents = anomalies.Count,
+            assets,
             partitions,
             tags = tags.OrderBy(t => t.Key.Site, StringComparer.Ordinal).ThenBy(t => t.Key.Asset, StringComparer.Ordinal).ThenBy(t => t.Key.Tag, StringComparer.Ordinal).Select(t => t.Value.ToManifest(t.Key.Site, t.Key.Asset, t.Key.Tag)),
             modelVersions = anomalies.GroupBy(a => a.Gateway).OrderBy(g => g.Key, StringComparer.Ordinal)

@@ -131,6 +131,10 @@ public sealed class CenterIngest : IAsyncDisposable
         {
             await _store.StoreAnomalyAsync(anomaly, cancellationToken).ConfigureAwait(false);
         }
+        else if (message.Aas is { } aas)
+        {
+            await _store.StoreAasAsync(aas, cancellationToken).ConfigureAwait(false);
+        }
         else if (message.State is { } state)
         {
             await _store.StoreStateAsync(state, cancellationToken).ConfigureAwait(false);

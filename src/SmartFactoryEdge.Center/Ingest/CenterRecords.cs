@@ -17,11 +17,14 @@ public sealed record AnomalyRecord(string Site, string Gateway, string? Asset, s
 /// <summary>A birth (online) or death (offline) of a gateway, from the state topic or Sparkplug NBIRTH/NDEATH.</summary>
 public sealed record StateRecord(string Site, string Gateway, bool Online, long TimestampMicros, long ReceivedMicros, string? Encoding);
 
+/// <summary>A gateway's asset description (the AAS environment JSON from its retained `aas` topic); the latest per gateway is kept.</summary>
+public sealed record AasRecord(string Site, string Gateway, long ReceivedMicros, string Json);
+
 /// <summary>A payload the center could not accept, with the reason.</summary>
 public sealed record DeadLetter(string Topic, ReadOnlyMemory<byte> Payload, string Reason, long ReceivedMicros);
 
 /// <summary>What one MQTT message decoded into: exactly one of the members is set.</summary>
-public readonly record struct CenterMessage(DecodedBatch? Batch, AnomalyRecord? Anomaly, StateRecord? State, DeadLetter? DeadLetter, bool Ignored = false)
+public readonly record struct CenterMessage(DecodedBatch? Batch, AnomalyRecord? Anomaly, StateRecord? State, DeadLetter? DeadLetter, bool Ignored = false, AasRecord? Aas = null)
 {
     public static CenterMessage Dead(string topic, ReadOnlyMemory<byte> payload, string reason, long receivedMicros) =>
         new(null, null, null, new DeadLetter(topic, payload, reason, receivedMicros));

@@ -46,6 +46,7 @@ public sealed class TelemetryDecoder(SparkplugSessions? sparkplug = null)
                 "telemetry" => DecodeBatch(topic, site, gateway, payload, receivedMicros),
                 "anomaly" => DecodeAnomaly(topic, site, gateway, payload, receivedMicros),
                 "state" => DecodeState(topic, site, gateway, payload, receivedMicros),
+                "aas" => DecodeAas(topic, site, gateway, payload, receivedMicros),
                 _ => new CenterMessage(null, null, null, null, Ignored: true),
             };
         }
@@ -84,6 +85,15 @@ public sealed class TelemetryDecoder(SparkplugSessions? sparkplug = null)
     }
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 16, CommentHandling = JsonCommentHandling.Disallow };
+
+    /// <summary>An AAS environment: a JSON object with an assetAdministrationShells array (kept as received).</summary>
+    private static CenterMessage DecodeAas(string topic, string site, string gateway, ReadOnlyMemory<byte> payload, long received)
+    {
+        using var doc = JsonDocument.Parse(payload);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("assetAdministrationShells", out var shells) || shells.ValueKind != JsonValueKind.Array)
+            return CenterMessage.Dead(topic, payload, "AAS environment has no 'assetAdministrationShells' array", received);
+        return new CenterMessage(null, null, null, null, Aas: new AasRecord(site, gateway, received, System.Text.Encoding.UTF8.GetString(payload.Span)));
+    }
 
     private CenterMessage DecodeBatch(string topic, string site, string gateway, ReadOnlyMemory<byte> payload, long received)
     {

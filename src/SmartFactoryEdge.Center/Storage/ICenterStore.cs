@@ -23,6 +23,12 @@ public interface ICenterStore : IAsyncDisposable
     /// <summary>Stores a birth or death; a repeat (same gateway, state, timestamp) is ignored.</summary>
     Task StoreStateAsync(StateRecord state, CancellationToken cancellationToken);
 
+    /// <summary>Keeps a gateway's AAS environment (the latest replaces the one before).</summary>
+    Task StoreAasAsync(AasRecord aas, CancellationToken cancellationToken);
+
+    /// <summary>The latest AAS environment of every gateway.</summary>
+    Task<IReadOnlyList<AasRecord>> ReadAasAsync(CancellationToken cancellationToken);
+
     /// <summary>The samples matching the query, ordered by site, asset, source timestamp and tag.</summary>
     IAsyncEnumerable<SampleRow> ReadSamplesAsync(SampleQuery query, CancellationToken cancellationToken);
 

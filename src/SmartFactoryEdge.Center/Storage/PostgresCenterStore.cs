@@ -31,6 +31,7 @@ public sealed class PostgresCenterStore : ICenterStore
             site text NOT NULL, gateway text NOT NULL, asset text NOT NULL, tag text NOT NULL, detector text NOT NULL,
             ts timestamptz NOT NULL, score double precision, threshold double precision, value double precision,
             model_version text NOT NULL, received timestamptz NOT NULL, UNIQUE (gateway, detector, tag, asset, ts));
+        CREATE TABLE IF NOT EXISTS aas_documents (site text NOT NULL, gateway text NOT NULL, received bigint NOT NULL, json text NOT NULL, PRIMARY KEY (site, gateway));
         CREATE TABLE IF NOT EXISTS gateway_states (
             site text NOT NULL, gateway text NOT NULL, online boolean NOT NULL, ts timestamptz NOT NULL,
             received timestamptz NOT NULL, encoding text, UNIQUE (gateway, online, ts));
@@ -204,6 +205,25 @@ public sealed class PostgresCenterStore : ICenterStore
         cmd.Parameters.AddWithValue(a.ModelVersion);
         cmd.Parameters.AddWithValue(Ts(a.ReceivedMicros));
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StoreAasAsync(AasRecord aas, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand("INSERT INTO aas_documents VALUES ($1, $2, $3, $4) ON CONFLICT (site, gateway) DO UPDATE SET received = excluded.received, json = excluded.json", Connection);
+        cmd.Parameters.AddWithValue(aas.Site);
+        cmd.Parameters.AddWithValue(aas.Gateway);
+        cmd.Parameters.AddWithValue(aas.ReceivedMicros);
+        cmd.Parameters.AddWithValue(aas.Json);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AasRecord>> ReadAasAsync(CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT site, gateway, received, json FROM aas_documents ORDER BY site, gateway", Connection);
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<AasRecord>();
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) list.Add(new AasRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+        return list;
     }
 
     public async Task StoreStateAsync(StateRecord s, CancellationToken cancellationToken)

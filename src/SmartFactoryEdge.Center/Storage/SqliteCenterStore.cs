@@ -30,6 +30,7 @@ public sealed class SqliteCenterStore : ICenterStore
             site TEXT NOT NULL, gateway TEXT NOT NULL, asset TEXT NOT NULL, tag TEXT NOT NULL, detector TEXT NOT NULL,
             ts INTEGER NOT NULL, score REAL, threshold REAL, value REAL, model_version TEXT NOT NULL, received INTEGER NOT NULL,
             UNIQUE (gateway, detector, tag, asset, ts));
+        CREATE TABLE IF NOT EXISTS aas_documents (site TEXT NOT NULL, gateway TEXT NOT NULL, received INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (site, gateway));
         CREATE TABLE IF NOT EXISTS gateway_states (
             site TEXT NOT NULL, gateway TEXT NOT NULL, online INTEGER NOT NULL, ts INTEGER NOT NULL, received INTEGER NOT NULL,
             encoding TEXT, UNIQUE (gateway, online, ts));
@@ -212,6 +213,28 @@ public sealed class SqliteCenterStore : ICenterStore
         cmd.Parameters.AddWithValue("$rc", a.ReceivedMicros);
         cmd.ExecuteNonQuery();
         return Task.CompletedTask;
+    }
+
+    public Task StoreAasAsync(AasRecord aas, CancellationToken cancellationToken)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "INSERT INTO aas_documents VALUES ($s, $g, $r, $j) ON CONFLICT (site, gateway) DO UPDATE SET received = excluded.received, json = excluded.json";
+        cmd.Parameters.AddWithValue("$s", aas.Site);
+        cmd.Parameters.AddWithValue("$g", aas.Gateway);
+        cmd.Parameters.AddWithValue("$r", aas.ReceivedMicros);
+        cmd.Parameters.AddWithValue("$j", aas.Json);
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<AasRecord>> ReadAasAsync(CancellationToken cancellationToken)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT site, gateway, received, json FROM aas_documents ORDER BY site, gateway";
+        using var r = cmd.ExecuteReader();
+        var list = new List<AasRecord>();
+        while (r.Read()) list.Add(new AasRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+        return Task.FromResult<IReadOnlyList<AasRecord>>(list);
     }
 
     public Task StoreStateAsync(StateRecord s, CancellationToken cancellationToken)

@@ -10,15 +10,27 @@ namespace SmartFactoryEdge.Gateway.Anomaly;
 /// <summary>
 /// Runs the anomaly core on every sample the pipeline delivers. Alerts become <see cref="AnomalyEvent"/>s appended to
 /// the outbox, so they go up on the `anomaly` topic through the same durable path as telemetry; scores, when
-/// anomaly.publishScores is set, are appended as telemetry. Without an uplink, events are only logged.
+/// anomaly.publishScores is set, are appended as telemetry. Without an uplink, events are only logged. Models pushed on
+/// `cmd/model` (<see cref="AssetModelManager"/>) are swapped in here, between two samples, and score the samples of
+/// their asset's tags: every sample is scored by exactly one model version.
 /// </summary>
-public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogger<AnomalySink> logger) : ISampleSink
+/// With a checkpoint file, the detectors' state is written there (atomically) every <c>checkpointInterval</c> of
+/// processing and when the sink is disposed at shutdown; <see cref="AnomalyCheckpointFile"/> restores it at start.
+public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogger<AnomalySink> logger, AssetModelManager? models = null,
+    AnomalyCheckpointFile? checkpoint = null, TimeProvider? time = null) : ISampleSink, IDisposable
 {
+    private readonly Lock _stateGate = new();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private long _lastCheckpoint = (time ?? TimeProvider.System).GetTimestamp();
+    private bool _disposed;
     private readonly List<AnomalyEvent> _events = [];
     private readonly List<Sample> _scores = [];
     private long _eventCount;
 
     public string Name => "anomaly";
+
+    /// <summary>The pushed models, when the gateway accepts them.</summary>
+    public AssetModelManager? Models => models;
 
     /// <summary>Anomaly events raised so far.</summary>
     public long Events => Interlocked.Read(ref _eventCount);
@@ -26,8 +38,24 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
     public async ValueTask WriteAsync(ReadOnlyMemory<Sample> batch, CancellationToken cancellationToken)
     {
         var scores = stage.Options.PublishScores ? _scores : null;
-        for (int i = 0; i < batch.Length; i++)
-            stage.Process(batch.Span[i], _events, scores);
+        byte[]? state = null;
+        lock (_stateGate) // uncontended but for the final checkpoint at shutdown
+        {
+            for (int i = 0; i < batch.Length; i++)
+            {
+                ref readonly var sample = ref batch.Span[i];
+                stage.Process(sample, _events, scores);
+                if (models is null) continue;
+                models.ApplyPending(); // a swap happens here, between two samples
+                models.Process(sample, _events);
+            }
+            if (checkpoint is not null && _time.GetElapsedTime(_lastCheckpoint) >= checkpoint.Interval)
+            {
+                state = stage.SaveCheckpoint();
+                _lastCheckpoint = _time.GetTimestamp();
+            }
+        }
+        if (state is not null) checkpoint!.Write(state, logger);
         foreach (var e in _events)
         {
             Interlocked.Increment(ref _eventCount);
@@ -43,6 +71,18 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
     }
 
     public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Writes the last checkpoint (the host disposes the sink after the pipeline has drained).</summary>
+    public void Dispose()
+    {
+        if (checkpoint is null) return;
+        lock (_stateGate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            checkpoint.Write(stage.SaveCheckpoint(), logger);
+        }
+    }
 }
 
 internal static partial class AnomalyLog

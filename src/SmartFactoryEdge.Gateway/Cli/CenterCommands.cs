@@ -10,13 +10,13 @@ using SmartFactoryEdge.Mqtt.Client;
 namespace SmartFactoryEdge.Gateway.Cli;
 
 /// <summary>
-/// `sfe center run | status | export`: the AI-center side. `run` ingests from a broker (shared subscriptions) into
+/// `sfe center run | status | export` (and train | rollback | models | score in CenterModelCommands): the AI-center side. `run` ingests from a broker (shared subscriptions) into
 /// SQLite or PostgreSQL until Ctrl-C/SIGTERM; `status` prints each gateway's health from the store; `export` writes a
 /// Parquet or CSV dataset. Exit codes: 0 success, 1 failure, 2 invalid arguments.
 /// </summary>
 public static class CenterCommands
 {
-    private sealed class StoreOptions
+    internal sealed class StoreOptions
     {
         public readonly Option<string> Kind = new("--store") { Description = "sqlite (default) or postgres", DefaultValueFactory = _ => "sqlite" };
         public readonly Option<string> Connection = new("--connection", "-c") { Description = "SQLite file, or PostgreSQL connection string (prefer SFE_CENTER_CONNECTION: command lines are visible)", DefaultValueFactory = _ => "center.db" };
@@ -46,6 +46,7 @@ public static class CenterCommands
         center.Subcommands.Add(CreateRun());
         center.Subcommands.Add(CreateStatus());
         center.Subcommands.Add(CreateExport());
+        CenterModelCommands.AddTo(center);
         return center;
     }
 
@@ -197,12 +198,12 @@ public static class CenterCommands
         return cmd;
     }
 
-    private static DateTime ParseTime(string s, string option) =>
+    internal static DateTime ParseTime(string s, string option) =>
         DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)
             ? DateTime.SpecifyKind(t, DateTimeKind.Utc)
             : throw new ArgumentException($"{option} '{s}' is not an ISO-8601 time.");
 
-    private static int Fail(string verb, Exception e)
+    internal static int Fail(string verb, Exception e)
     {
         Console.Error.WriteLine($"sfe center {verb}: {e.Message}");
         return e switch

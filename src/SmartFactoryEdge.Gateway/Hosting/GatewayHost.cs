@@ -46,11 +46,16 @@ public static class GatewayHost
         builder.Services.AddSingleton<IHealthRegistry>(sp => sp.GetRequiredService<HealthRegistry>());
         UplinkRegistration.AddUplink(builder.Services, config);
         AddSinks(builder.Services, config);
-        if (config.Anomaly is { Enabled: true } anomaly && (anomaly.Tags.Count > 0 || anomaly.Assets.Count > 0))
+        var anomalyConfigured = config.Anomaly is { Enabled: true } anomaly && (anomaly.Tags.Count > 0 || anomaly.Assets.Count > 0);
+        if (anomalyConfigured || config.Mqtt is not null) // with an uplink, models pushed on cmd/model need the anomaly sink
         {
-            builder.Services.AddSingleton(new AnomalyStage(anomaly));
+            // detector state survives restarts: restored from the checkpoint beside the outbox when the configuration matches
+            var checkpoint = new AnomalyCheckpointFile(AnomalyCheckpointFile.DefaultPath(config), TimeSpan.FromSeconds(60));
+            builder.Services.AddSingleton(sp => checkpoint.LoadOrCreate(anomalyConfigured ? config.Anomaly! : new SmartFactoryEdge.Anomaly.Configuration.AnomalyOptions(),
+                sp.GetRequiredService<ILogger<AnomalySink>>()));
             builder.Services.AddSingleton<AnomalySink>(sp => new AnomalySink(sp.GetRequiredService<AnomalyStage>(),
-                sp.GetService<SqliteOutbox>(), sp.GetRequiredService<ILogger<AnomalySink>>()));
+                sp.GetService<SqliteOutbox>(), sp.GetRequiredService<ILogger<AnomalySink>>(), sp.GetService<AssetModelManager>(), checkpoint,
+                sp.GetRequiredService<TimeProvider>()));
             builder.Services.AddSingleton<ISampleSink>(sp => sp.GetRequiredService<AnomalySink>());
         }
         AddSimulators(builder.Services, config);

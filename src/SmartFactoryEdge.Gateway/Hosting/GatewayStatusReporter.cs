@@ -26,7 +26,8 @@ public sealed class GatewayStatusReporter(
     MqttTelemetrySink sink,
     TimeProvider time,
     ILogger<GatewayStatusReporter> logger,
-    IEnumerable<ISampleSource>? sources = null) : BackgroundService
+    IEnumerable<ISampleSource>? sources = null,
+    Anomaly.AssetModelManager? models = null) : BackgroundService
 {
     private readonly OpcUaSource[] _opcua = sources?.OfType<OpcUaSource>().ToArray() ?? [];
 
@@ -98,6 +99,7 @@ public sealed class GatewayStatusReporter(
         }
         json.WriteEndArray();
         WriteOpcUa(json);
+        WriteModels(json, counts: false);
         json.WriteEndObject();
     }
 
@@ -118,6 +120,36 @@ public sealed class GatewayStatusReporter(
                 json.WriteString("identity", s.Identity);
                 json.WriteBoolean("insecure", s.Insecure);
                 if (s.Insecure) json.WriteString("warning", "SecurityPolicy None: neither signed nor encrypted");
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    /// <summary>The pushed models: per asset the active and previous version (state); with counts per version (metrics).</summary>
+    private void WriteModels(Utf8JsonWriter json, bool counts)
+    {
+        if (models is null) return;
+        json.WriteStartArray("models");
+        foreach (var m in models.Snapshot())
+        {
+            json.WriteStartObject();
+            json.WriteString("asset", m.Asset);
+            json.WriteString("version", m.Version);
+            json.WriteString("contentHash", m.ContentHash);
+            if (m.PreviousVersion is not null) json.WriteString("previousVersion", m.PreviousVersion);
+            json.WriteString("activatedAt", m.ActivatedUtc);
+            if (counts)
+            {
+                json.WriteStartObject("scored");
+                foreach (var (v, n) in m.Scored) json.WriteNumber(v, n);
+                json.WriteEndObject();
+                json.WriteStartObject("firstSample");
+                foreach (var (v, t) in m.FirstSample) json.WriteString(v, t);
+                json.WriteEndObject();
+                json.WriteStartObject("lastSample");
+                foreach (var (v, t) in m.LastSample) json.WriteString(v, t);
+                json.WriteEndObject();
             }
             json.WriteEndObject();
         }
@@ -166,6 +198,7 @@ public sealed class GatewayStatusReporter(
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        WriteModels(json, counts: true);
         json.WriteEndObject();
     }
 }

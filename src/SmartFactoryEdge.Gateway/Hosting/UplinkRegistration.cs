@@ -21,12 +21,19 @@ public static class UplinkRegistration
     {
         var mqtt = config.ResolvedMqtt();
         if (mqtt is null) return;
+        // registered before the sink so that its command handler is attached before the sink connects (retained cmd/model)
+        services.AddSingleton(sp => new Anomaly.AssetModelManager(config, ModelDirectory(config), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Anomaly.AssetModelManager>>()));
+        services.AddHostedService<Anomaly.ModelCommandService>();
         services.AddMqttTelemetry(mqtt);
         services.AddSingleton<IAnomalyEventPublisher>(sp => sp.GetRequiredService<MqttTelemetrySink>());
         services.AddSqliteOutbox(config.ResolvedOutbox(), config.Gateway.Id);
         services.AddHostedService<OutboxForwarderService>();
         services.AddHostedService<GatewayStatusReporter>();
     }
+
+    /// <summary>Where pushed models, their audit log and detector checkpoints are kept: a "models" folder beside the outbox.</summary>
+    public static string ModelDirectory(GatewayConfig config) => Path.Combine(Path.GetDirectoryName(config.ResolvedOutbox().Path)!, "models");
 
     private sealed class OutboxForwarderService(OutboxForwarder forwarder, SqliteOutbox outbox, ILogger<OutboxForwarderService> logger) : BackgroundService
     {
