@@ -137,7 +137,7 @@ public sealed class DemoFlowTests(ITestOutputHelper output) : IAsyncLifetime
         // every pump1 sample from the first activation on was scored by exactly one model version
         var model = Model(metrics)!.Value;
         var scored = model.GetProperty("scored").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
-        Assert.Equal([v1, v2], scored.Keys.Order());
+        Assert.Equal(new[] { v1, v2 }.Order(StringComparer.Ordinal), scored.Keys.Order(StringComparer.Ordinal));
         Assert.All(scored.Values, n => Assert.True(n > 0));
         var first = model.GetProperty("firstSample").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDateTime().ToUniversalTime());
         var last = model.GetProperty("lastSample").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDateTime().ToUniversalTime());
