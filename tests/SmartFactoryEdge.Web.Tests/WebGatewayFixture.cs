@@ -62,7 +62,7 @@ public class WebGatewayFixture : IAsyncLifetime
         $"  loginAttemptsPerMinute: {LoginAttemptsPerMinute}",
         "  sessionLifetime: 30m") + "\n";
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         OpcUa = await OpcUaTestServer.StartAsync("--load", "10");
         await File.WriteAllTextAsync(ConfigPath, InitialYaml);
@@ -71,7 +71,7 @@ public class WebGatewayFixture : IAsyncLifetime
         BaseUrl = new Uri(match.Groups[1].Value);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Sfe.Signal(15);
         await Sfe.WaitForExitAsync(TimeSpan.FromSeconds(20));

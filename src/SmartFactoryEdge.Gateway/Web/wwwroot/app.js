@@ -150,8 +150,10 @@ async function browse(node) {
 }
 
 function tagIdFor(n) {
-  const parts = (n.path || n.browseName).split("/").filter(p => p && p !== "Objects");
-  return parts.join(".").toLowerCase().replace(/[^a-z0-9._-]/g, "_");
+  // a string NodeId usually carries the plant's own naming (ns=1;s=Line1.Press01.Pressure -> line1.press01.pressure)
+  const m = /;s=(.+)$/.exec(n.nodeId) || /^s=(.+)$/.exec(n.nodeId);
+  const parts = m ? m[1].split(/[./]/) : (n.path || n.browseName).split("/").filter(p => p && p !== "Objects");
+  return parts.map(p => p.charAt(0).toLowerCase() + p.slice(1)).join(".").replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 128);
 }
 
 function pick(n) {
