@@ -258,6 +258,26 @@ public sealed class ApiEndpointsTests(WebGatewayFixture gateway) : IClassFixture
     }
 
     [Fact]
+    public async Task ThePasswordHashIsHiddenFromTheEditorAndKeptOnSave()
+    {
+        using var client = await gateway.LoggedInAsync();
+        var yaml = (await WebGatewayFixture.JsonAsync(await client.GetAsync("/api/config"))).GetProperty("yaml").GetString()!;
+        Assert.DoesNotContain("pbkdf2", yaml, StringComparison.Ordinal);
+        Assert.Contains($"passwordHash: \"{ConfigEditor.HiddenSecret}\"", yaml, StringComparison.Ordinal);
+        var validated = await WebGatewayFixture.JsonAsync(await client.PostAsJsonAsync("/api/config/validate", new { yaml }));
+        Assert.True(validated.GetProperty("valid").GetBoolean(), validated.ToString());
+        using var saved = await client.PutAsJsonAsync("/api/config", new { yaml });
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        Assert.Equal(gateway.InitialYaml, await File.ReadAllTextAsync(gateway.ConfigPath));
+        Assert.Equal(gateway.InitialYaml, await File.ReadAllTextAsync(gateway.ConfigPath + ".bak"));
+        var draft = await WebGatewayFixture.JsonAsync(await client.PostAsJsonAsync("/api/config/opcua-tags", new
+        {
+            yaml = gateway.InitialYaml, source = "press01", tags = new[] { new { id = "press01.alarm", nodeId = "ns=1;s=Line1.Press01.Alarm" } },
+        }));
+        Assert.DoesNotContain("pbkdf2", draft.GetProperty("yaml").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SavingAnInvalidConfigurationIs422AndLeavesTheFileAlone()
     {
         using var client = await gateway.LoggedInAsync();
@@ -281,7 +301,9 @@ public sealed class ApiEndpointsTests(WebGatewayFixture gateway) : IClassFixture
             tags = new[] { new { id = "press01.pressure", nodeId = "ns=1;s=Line1.Press01.Pressure", unit = "bar", samplingIntervalMs = 100, detectors = new[] { "ewma" } } },
         }));
         var yaml = result.GetProperty("yaml").GetString()!;
-        var (config, errors) = ConfigEditor.Validate(yaml, "gateway.yaml", gateway.Directory);
+        var validated = await WebGatewayFixture.JsonAsync(await client.PostAsJsonAsync("/api/config/validate", new { yaml }));
+        Assert.True(validated.GetProperty("valid").GetBoolean(), validated.ToString());
+        var (config, errors) = ConfigEditor.Validate(ConfigEditor.Restore(yaml, WebGatewayFixture.Hash), "gateway.yaml", gateway.Directory);
         Assert.Empty(errors);
         Assert.Contains(config!.Sources.Opcua[0].Tags, t => t.Id == "press01.pressure" && t.Unit == "bar" && t.SamplingIntervalMs == 100);
         Assert.Contains(config.Anomaly!.Tags, t => t.Tag == "press01.pressure" && t.Detectors[0].Kind == "ewma");
@@ -393,7 +415,7 @@ public sealed class ApiEndpointsTests(WebGatewayFixture gateway) : IClassFixture
         Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
         Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
-        foreach (var asset in new[] { "/", "/assets/app.js", "/assets/i18n.js", "/api/status" })
+        foreach (var asset in new[] { "/", "/assets/app.js", "/assets/i18n.js", "/api/status", "/api/config" })
             Assert.DoesNotContain("pbkdf2-sha256$", await client.GetStringAsync(asset), StringComparison.Ordinal);
         Assert.DoesNotContain(WebGatewayFixture.Password, gateway.Sfe.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("pbkdf2-sha256$", gateway.Sfe.Output, StringComparison.Ordinal);

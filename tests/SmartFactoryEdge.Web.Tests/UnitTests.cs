@@ -176,6 +176,22 @@ public sealed class ConfigEditorTests
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("web:\n  passwordHash: \"HASH\"\n")]
+    [InlineData("web:\n  passwordHash: 'HASH'\n")]
+    [InlineData("web:\n  passwordHash: HASH\n")]
+    [InlineData("web: { port: 8080, passwordHash: HASH }\n")]
+    public void TheHashIsRedactedAndRestoredInEveryYamlStyle(string template)
+    {
+        var hash = PasswordHasher.Hash("pw", 1000);
+        var yaml = template.Replace("HASH", hash, StringComparison.Ordinal);
+        var redacted = ConfigEditor.Redact(yaml);
+        Assert.DoesNotContain("pbkdf2", redacted, StringComparison.Ordinal);
+        Assert.Contains(ConfigEditor.HiddenSecret, redacted, StringComparison.Ordinal);
+        Assert.Contains(hash, ConfigEditor.Restore(redacted, hash), StringComparison.Ordinal);
+        Assert.Equal(redacted, ConfigEditor.Restore(redacted, null));
+    }
+
     [Fact]
     public void OnlyChangedSourcesAndSectionsAreReported()
     {

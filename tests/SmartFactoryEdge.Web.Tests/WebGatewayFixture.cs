@@ -16,7 +16,7 @@ public class WebGatewayFixture : IAsyncLifetime
 {
     public const string Password = "line-watch-42";
     public static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
-    private static readonly string Hash = PasswordHasher.Hash(Password, 1000);
+    public static readonly string Hash = PasswordHasher.Hash(Password, 1000);
 
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("sfe-web-").FullName;
     public OpcUaTestServer OpcUa { get; private set; } = null!;

@@ -190,7 +190,10 @@ public sealed class WebUiBrowserTests(BrowserGatewayFixture gateway) : IClassFix
         await Assertions.Expect(page.Locator("#config-messages li.ok")).ToHaveTextAsync("The configuration is valid.");
         await page.ClickAsync("#save-button");
         await Assertions.Expect(page.Locator("#config-messages li.ok")).ToContainTextAsync("Saved.");
-        Assert.Contains("press01.pressure", await File.ReadAllTextAsync(gateway.ConfigPath), StringComparison.Ordinal);
+        var saved = await File.ReadAllTextAsync(gateway.ConfigPath);
+        Assert.Contains("press01.pressure", saved, StringComparison.Ordinal);
+        Assert.Contains(WebGatewayFixture.Hash, saved, StringComparison.Ordinal); // the page only ever saw "********"
+        Assert.DoesNotContain("pbkdf2", await editor.InputValueAsync(), StringComparison.Ordinal);
         var simulatorSamplesBefore = await page.EvaluateAsync<long>("async () => (await (await fetch('/api/values/p1.flow')).json()).count");
         await page.ClickAsync("#apply-button");
         await Assertions.Expect(page.Locator("#config-messages")).ToContainTextAsync("Restarted: opcua:press01");

@@ -118,7 +118,7 @@ public static class ApiEndpoints
         {
             var path = ctx.Config.FilePath;
             if (path is null || !File.Exists(path)) return Error(404, "the gateway was not started from a configuration file");
-            return Results.Json(new { path, yaml = File.ReadAllText(path), sources = ConfigEditor.SourceFingerprints(ctx.Config).Keys.Order(StringComparer.Ordinal).ToArray(),
+            return Results.Json(new { path, yaml = ConfigEditor.Redact(File.ReadAllText(path)), sources = ConfigEditor.SourceFingerprints(ctx.Config).Keys.Order(StringComparer.Ordinal).ToArray(),
                 opcua = ctx.Config.Sources.Opcua.Select(e => new { name = e.Name, endpointUrl = e.EndpointUrl }).ToArray(),
                 detectors = SmartFactoryEdge.Anomaly.Configuration.DetectorFactory.Kinds }, WebApp.Json);
         });
@@ -127,7 +127,7 @@ public static class ApiEndpoints
             var (body, error) = await ReadAsync<YamlRequest>(http.Request).ConfigureAwait(false);
             if (error is not null) return error;
             if (body!.Yaml is null) return Error(400, "the body needs a 'yaml' string");
-            var (_, errors) = Validate(ctx, body.Yaml);
+            var (_, errors) = Validate(ctx, ConfigEditor.Restore(body.Yaml, ctx.Config.Web?.PasswordHash));
             return Results.Json(new { valid = errors.Count == 0, errors = errors.Select(ErrorJson).ToArray() }, WebApp.Json);
         });
         api.MapPut("/config", async (HttpContext http, WebContext ctx) =>
@@ -137,7 +137,8 @@ public static class ApiEndpoints
             if (body!.Yaml is null) return Error(400, "the body needs a 'yaml' string");
             var path = ctx.Config.FilePath;
             if (path is null) return Error(409, "the gateway was not started from a configuration file; nothing to save to");
-            var (_, errors) = Validate(ctx, body.Yaml);
+            var yaml = ConfigEditor.Restore(body.Yaml, ctx.Config.Web?.PasswordHash);
+            var (_, errors) = Validate(ctx, yaml);
             if (errors.Count > 0)
                 return Results.Json(new { valid = false, saved = false, errors = errors.Select(ErrorJson).ToArray() }, WebApp.Json, statusCode: 422);
             await ctx.ConfigLock.WaitAsync(http.RequestAborted).ConfigureAwait(false);
@@ -145,10 +146,10 @@ public static class ApiEndpoints
             {
                 var backup = path + ".bak";
                 var temp = path + ".tmp";
-                await File.WriteAllTextAsync(temp, body.Yaml, new UTF8Encoding(false), http.RequestAborted).ConfigureAwait(false);
+                await File.WriteAllTextAsync(temp, yaml, new UTF8Encoding(false), http.RequestAborted).ConfigureAwait(false);
                 if (File.Exists(path)) File.Copy(path, backup, overwrite: true);
                 File.Move(temp, path, overwrite: true);
-                WebLog.ConfigSaved(ctx.LoggerFactory.CreateLogger(typeof(ApiEndpoints)), path, body.Yaml.Length, backup);
+                WebLog.ConfigSaved(ctx.LoggerFactory.CreateLogger(typeof(ApiEndpoints)), path, yaml.Length, backup);
                 return Results.Json(new { valid = true, saved = true, path }, WebApp.Json);
             }
             finally
@@ -188,7 +189,7 @@ public static class ApiEndpoints
             if (yaml is null && ctx.Config.FilePath is { } path && File.Exists(path)) yaml = await File.ReadAllTextAsync(path, http.RequestAborted).ConfigureAwait(false);
             if (yaml is null) return Error(400, "the body needs 'yaml' (there is no configuration file to start from)");
             var (text, problem) = ConfigEditor.AddOpcUaTags(yaml, body.Source, body.Tags);
-            return problem is not null ? Error(422, problem) : Results.Json(new { yaml = text }, WebApp.Json);
+            return problem is not null ? Error(422, problem) : Results.Json(new { yaml = ConfigEditor.Redact(text!) }, WebApp.Json);
         });
         api.MapGet("/templates", () => Results.Json(WebApp.TemplateNames().Select(n => new { name = n, title = TemplateTitle(n) }).ToArray(), WebApp.Json));
         api.MapGet("/templates/{name}", (string name) =>

@@ -31,6 +31,22 @@ public sealed record ApplyResult(IReadOnlyList<string> Restarted, IReadOnlyList<
 /// <summary>Validation with the messages of `sfe validate`, YAML edits for picked tags, and applying a saved file source by source.</summary>
 public static class ConfigEditor
 {
+    /// <summary>What the page shows instead of web.passwordHash; saving it keeps the hash the gateway runs with.</summary>
+    public const string HiddenSecret = "********";
+
+    private static readonly System.Text.RegularExpressions.Regex HashValue = new(
+        "(?<key>passwordHash\\s*:\\s*)(?:\"pbkdf2-sha256\\$[^\"]*\"|'pbkdf2-sha256\\$[^']*'|pbkdf2-sha256\\$[^\\s,}]*)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex HiddenValue = new(
+        "(?<key>passwordHash\\s*:\\s*)(?<q>[\"']?)\\*{8}\\k<q>", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>Replaces the password hash with <see cref="HiddenSecret"/> so that no page ever carries it.</summary>
+    public static string Redact(string yaml) => HashValue.Replace(yaml, m => m.Groups["key"].Value + "\"" + HiddenSecret + "\"");
+
+    /// <summary>Puts <paramref name="hash"/> back where the page left <see cref="HiddenSecret"/>.</summary>
+    public static string Restore(string yaml, string? hash) =>
+        hash is null ? yaml : HiddenValue.Replace(yaml, m => m.Groups["key"].Value + "\"" + hash + "\"");
+
     /// <summary>Parses and checks YAML text exactly as `sfe validate` does; messages name <paramref name="fileName"/>.</summary>
     public static (GatewayConfig? Config, IReadOnlyList<ConfigError> Errors) Validate(string yaml, string fileName, string baseDirectory)
     {

@@ -27,7 +27,7 @@ function el(tag, attrs, ...children) {
 
 function fmt(v) {
   if (v === null || v === undefined) return "—";
-  if (typeof v === "number") return Math.abs(v) >= 1000 || Number.isInteger(v) ? v.toLocaleString("en-US", { maximumFractionDigits: 1 }) : v.toFixed(3);
+  if (typeof v === "number") return v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) >= 100 ? 1 : 3, useGrouping: Math.abs(v) >= 10000 });
   return String(v);
 }
 const time = ts => ts ? new Date(ts).toLocaleTimeString(sfeLang() === "ko" ? "ko-KR" : "en-GB") : "—";
