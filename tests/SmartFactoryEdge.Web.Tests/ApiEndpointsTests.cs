@@ -227,6 +227,11 @@ public sealed class ApiEndpointsTests(WebGatewayFixture gateway) : IClassFixture
     [InlineData("/api/config/opcua-tags", "POST", "{\"source\": \"press01\"}")]
     [InlineData("/api/config/opcua-tags", "POST", "{\"tags\": [{\"id\": \"a\", \"nodeId\": \"i=1\"}]}")]
     [InlineData("/api/config/opcua-tags", "POST", "{\"source\": \"press01\", \"tags\": {}}")]
+    [InlineData("/api/config/modbus-points", "POST", "{\"points\": [{\"tagId\": \"a\", \"address\": 1}]}")]
+    [InlineData("/api/config/modbus-points", "POST", "{\"device\": \"m1\"}")]
+    [InlineData("/api/config/modbus-points", "POST", "{\"device\": \"m1\", \"target\": \"h:99999\", \"points\": [{\"tagId\": \"a\", \"address\": 1}]}")]
+    [InlineData("/api/config/modbus-points", "POST", "{\"device\": \"m1\", \"interval\": \"soon\", \"points\": [{\"tagId\": \"a\", \"address\": 1}]}")]
+    [InlineData("/api/config/modbus-points", "POST", "{\"device\": \"m1\", \"points\": [{\"tagId\": \"a\", \"address\": \"x\"}]}")]
     [InlineData("/api/opcua/browse", "POST", "{}")]
     [InlineData("/api/opcua/browse", "POST", "{\"endpointUrl\": \"http://127.0.0.1:80\"}")]
     [InlineData("/api/opcua/browse", "POST", "{\"endpointUrl\": \"opc.tcp://127.0.0.1:4840\", \"depth\": 9}")]
@@ -314,6 +319,41 @@ public sealed class ApiEndpointsTests(WebGatewayFixture gateway) : IClassFixture
         Assert.Contains("no endpoint named 'nope'", (await WebGatewayFixture.JsonAsync(unknown)).GetProperty("error").GetString(), StringComparison.Ordinal);
         using var badYaml = await client.PostAsJsonAsync("/api/config/opcua-tags", new { yaml = "a: [", source = "press01", tags = new[] { new { id = "a", nodeId = "i=1" } } });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badYaml.StatusCode);
+    }
+
+    [Fact]
+    public async Task ProbedModbusPointsAreAddedToADraftAsANewDevice()
+    {
+        using var client = await gateway.LoggedInAsync();
+        var before = await File.ReadAllTextAsync(gateway.ConfigPath);
+        using var response = await client.PostAsJsonAsync("/api/config/modbus-points", new
+        {
+            device = "meter1", target = "10.0.0.5:1502", unit = 3, interval = "500ms",
+            points = new object[]
+            {
+                new { tagId = "meter1.voltage", area = "InputRegister", address = 0, type = "Float32", unit = "V", detectors = new[] { "cusum" } },
+                new { tagId = "meter1.hr10", area = "HoldingRegister", address = 10, type = "UInt16" },
+            },
+        });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var yaml = (await WebGatewayFixture.JsonAsync(response)).GetProperty("yaml").GetString()!;
+        var (config, errors) = ConfigEditor.Validate(ConfigEditor.Restore(yaml, WebGatewayFixture.Hash), "gateway.yaml", gateway.Directory);
+        Assert.Empty(errors);
+        var device = Assert.Single(config!.Sources.Modbus!.Devices);
+        Assert.Equal(("meter1", "10.0.0.5", 1502, 3), (device.Name, device.Host, device.Port, device.UnitId));
+        var group = Assert.Single(device.PollGroups);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), group.Interval);
+        Assert.Equal(["meter1.voltage", "meter1.hr10"], group.Points.Select(p => p.TagId));
+        Assert.Contains(config.Anomaly!.Tags, t => t.Tag == "meter1.voltage" && t.Detectors[0].Kind == "cusum");
+        Assert.Equal(before, await File.ReadAllTextAsync(gateway.ConfigPath));
+        // a second add goes into the same device and poll group; a wrong area is caught by validation
+        var again = await WebGatewayFixture.JsonAsync(await client.PostAsJsonAsync("/api/config/modbus-points", new
+        {
+            yaml, device = "meter1", points = new[] { new { tagId = "meter1.x", area = "Registers", address = 2 } },
+        }));
+        var validated = await WebGatewayFixture.JsonAsync(await client.PostAsJsonAsync("/api/config/validate", new { yaml = again.GetProperty("yaml").GetString() }));
+        Assert.False(validated.GetProperty("valid").GetBoolean());
+        Assert.Contains(validated.GetProperty("errors").EnumerateArray(), e => e.GetProperty("key").GetString()!.EndsWith("points[2].area", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public static class ApiEndpoints
     public sealed record LoginRequest(string? Password);
     public sealed record YamlRequest(string? Yaml);
     public sealed record OpcUaTagsRequest(string? Yaml, string? Source, List<NewOpcUaTag>? Tags);
+    public sealed record ModbusPointsRequest(string? Yaml, string? Device, string? Target, int? Unit, string? Interval, List<NewModbusPoint>? Points);
     public sealed record BrowseRequest(string? EndpointUrl, string? Node, int? Depth);
     public sealed record ModbusProbeRequest(string? Target, int? Unit, int? FunctionCode, int? Address, int? Count, string? Type, string? Order);
 
@@ -45,6 +46,7 @@ public static class ApiEndpoints
         new("POST", "/api/config/validate", "Validate YAML text with the messages of `sfe validate`", Request: "YamlRequest", Tag: "config"),
         new("POST", "/api/config/apply", "Apply the saved file: restart only the sources whose settings changed", Request: "Empty", Tag: "config"),
         new("POST", "/api/config/opcua-tags", "Add picked OPC UA tags (and detectors) to YAML text; returns the draft, does not save", Request: "OpcUaTagsRequest", Tag: "config"),
+        new("POST", "/api/config/modbus-points", "Add probed Modbus points (and detectors) under a device of sources.modbus; returns the draft, does not save", Request: "ModbusPointsRequest", Tag: "config"),
         new("GET", "/api/templates", "The industry templates (furnace, press, fermenter, pump, power meter)", Tag: "config"),
         new("GET", "/api/templates/{name}", "One template's YAML", Tag: "config"),
         new("POST", "/api/opcua/browse", "Browse an OPC UA server (SecurityPolicy None): children of a node with data type and value", Request: "BrowseRequest", Tag: "discovery"),
@@ -189,6 +191,35 @@ public static class ApiEndpoints
             if (yaml is null && ctx.Config.FilePath is { } path && File.Exists(path)) yaml = await File.ReadAllTextAsync(path, http.RequestAborted).ConfigureAwait(false);
             if (yaml is null) return Error(400, "the body needs 'yaml' (there is no configuration file to start from)");
             var (text, problem) = ConfigEditor.AddOpcUaTags(yaml, body.Source, body.Tags);
+            return problem is not null ? Error(422, problem) : Results.Json(new { yaml = ConfigEditor.Redact(text!) }, WebApp.Json);
+        });
+        api.MapPost("/config/modbus-points", async (HttpContext http, WebContext ctx) =>
+        {
+            var (body, error) = await ReadAsync<ModbusPointsRequest>(http.Request).ConfigureAwait(false);
+            if (error is not null) return error;
+            if (string.IsNullOrWhiteSpace(body!.Device)) return Error(400, "the body needs 'device' (the device name under sources.modbus.devices)");
+            if (body.Points is not { Count: > 0 }) return Error(400, "the body needs 'points' with at least one point");
+            string host = "127.0.0.1";
+            int port = 502;
+            if (body.Target is { Length: > 0 } target)
+            {
+                try
+                {
+                    (host, port) = ModbusProbe.ParseHostPort(target);
+                }
+                catch (Exception e) when (e is FormatException or ArgumentException)
+                {
+                    return Error(400, $"target: {e.Message}");
+                }
+            }
+            var unit = body.Unit ?? 1;
+            if (unit is < 0 or > 255) return Error(400, "unit must be from 0 to 255");
+            var interval = body.Interval ?? "1s";
+            if (!Configuration.YamlBinder.TryParseDuration(interval, out var span) || span <= TimeSpan.Zero) return Error(400, $"interval '{interval}' is not a duration such as 500ms or 1s");
+            var yaml = body.Yaml;
+            if (yaml is null && ctx.Config.FilePath is { } path && File.Exists(path)) yaml = await File.ReadAllTextAsync(path, http.RequestAborted).ConfigureAwait(false);
+            if (yaml is null) return Error(400, "the body needs 'yaml' (there is no configuration file to start from)");
+            var (text, problem) = ConfigEditor.AddModbusPoints(yaml, body.Device, host, port, unit, interval, body.Points);
             return problem is not null ? Error(422, problem) : Results.Json(new { yaml = ConfigEditor.Redact(text!) }, WebApp.Json);
         });
         api.MapGet("/templates", () => Results.Json(WebApp.TemplateNames().Select(n => new { name = n, title = TemplateTitle(n) }).ToArray(), WebApp.Json));

@@ -24,6 +24,19 @@ public sealed record NewOpcUaTag
     public List<string>? Detectors { get; init; }
 }
 
+/// <summary>A register or bit picked from a Modbus probe, to be added under a device of sources.modbus.</summary>
+public sealed record NewModbusPoint
+{
+    public string? TagId { get; init; }
+    /// <summary>HoldingRegister, InputRegister, Coil or DiscreteInput.</summary>
+    public string? Area { get; init; }
+    public int? Address { get; init; }
+    public string? Type { get; init; }
+    public string? Order { get; init; }
+    public string? Unit { get; init; }
+    public List<string>? Detectors { get; init; }
+}
+
 /// <summary>What an apply did.</summary>
 public sealed record ApplyResult(IReadOnlyList<string> Restarted, IReadOnlyList<string> Started, IReadOnlyList<string> Stopped,
     IReadOnlyList<string> Unchanged, IReadOnlyList<string> NeedsRestart);
@@ -87,28 +100,108 @@ public static class ConfigEditor
             if (tag.SamplingIntervalMs is { } s) m.Add("samplingIntervalMs", s.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (tag.PublishingIntervalMs is { } p) m.Add("publishingIntervalMs", p.ToString(System.Globalization.CultureInfo.InvariantCulture));
             list.Add(m);
-            if (tag.Detectors is { Count: > 0 } detectors)
-            {
-                if (Child(root, "anomaly") is not YamlMappingNode anomaly)
-                {
-                    anomaly = new YamlMappingNode { { "enabled", "true" } };
-                    root.Children[new YamlScalarNode("anomaly")] = anomaly;
-                }
-                if (Child(anomaly, "tags") is not YamlSequenceNode anomalyTags)
-                {
-                    anomalyTags = new YamlSequenceNode();
-                    anomaly.Children[new YamlScalarNode("tags")] = anomalyTags;
-                }
-                var ds = new YamlSequenceNode();
-                foreach (var d in detectors) ds.Add(new YamlMappingNode { { "kind", d } });
-                anomalyTags.Add(new YamlMappingNode { { "tag", tag.Id ?? "" }, { "detectors", ds } });
-            }
+            AddDetectors(root, tag.Id, tag.Detectors);
         }
+        return (Emit(stream), null);
+    }
+
+    /// <summary>
+    /// Adds points under the sources.modbus device named <paramref name="device"/> (created as a Modbus TCP device at
+    /// <paramref name="host"/>:<paramref name="port"/> if absent), in its poll group "web" (created with
+    /// <paramref name="interval"/>), and detectors under anomaly.tags. Comments are not kept.
+    /// </summary>
+    public static (string? Yaml, string? Error) AddModbusPoints(string yaml, string device, string host, int port, int unitId, string interval, IReadOnlyList<NewModbusPoint> points)
+    {
+        var (stream, root, error) = Load(yaml);
+        if (root is null) return (null, error);
+        var sources = Mapping(root, "sources");
+        var modbus = Mapping(sources, "modbus");
+        if (Child(modbus, "devices") is not YamlSequenceNode devices)
+        {
+            devices = new YamlSequenceNode();
+            modbus.Children[new YamlScalarNode("devices")] = devices;
+        }
+        var entry = devices.Children.OfType<YamlMappingNode>().FirstOrDefault(d => (Child(d, "name") as YamlScalarNode)?.Value == device);
+        if (entry is null)
+        {
+            entry = new YamlMappingNode
+            {
+                { "name", device }, { "transport", "Tcp" }, { "host", host },
+                { "port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }, { "unitId", unitId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            };
+            devices.Add(entry);
+        }
+        if (Child(entry, "pollGroups") is not YamlSequenceNode groups)
+        {
+            groups = new YamlSequenceNode();
+            entry.Children[new YamlScalarNode("pollGroups")] = groups;
+        }
+        var group = groups.Children.OfType<YamlMappingNode>().FirstOrDefault(g => (Child(g, "name") as YamlScalarNode)?.Value == "web");
+        if (group is null)
+        {
+            group = new YamlMappingNode { { "name", "web" }, { "interval", interval } };
+            groups.Add(group);
+        }
+        if (Child(group, "points") is not YamlSequenceNode list)
+        {
+            list = new YamlSequenceNode();
+            group.Children[new YamlScalarNode("points")] = list;
+        }
+        foreach (var p in points)
+        {
+            var m = new YamlMappingNode { { "tagId", p.TagId ?? "" }, { "area", p.Area ?? "HoldingRegister" }, { "address", (p.Address ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture) }, { "type", p.Type ?? "UInt16" } };
+            if (!string.IsNullOrWhiteSpace(p.Order)) m.Add("order", p.Order);
+            if (!string.IsNullOrWhiteSpace(p.Unit)) m.Add("unit", p.Unit);
+            list.Add(m);
+            AddDetectors(root, p.TagId, p.Detectors);
+        }
+        return (Emit(stream!), null);
+    }
+
+    private static (YamlStream? Stream, YamlMappingNode? Root, string? Error) Load(string yaml)
+    {
+        YamlStream stream = new();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            return (null, null, $"the current YAML does not parse (line {e.Start.Line}): fix it first");
+        }
+        return stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root
+            ? (null, null, "the YAML has no top-level mapping")
+            : (stream, root, null);
+    }
+
+    private static YamlMappingNode Mapping(YamlMappingNode parent, string key)
+    {
+        if (Child(parent, key) is YamlMappingNode m) return m;
+        m = new YamlMappingNode();
+        parent.Children[new YamlScalarNode(key)] = m;
+        return m;
+    }
+
+    private static void AddDetectors(YamlMappingNode root, string? tag, List<string>? detectors)
+    {
+        if (detectors is not { Count: > 0 }) return;
+        var anomaly = Mapping(root, "anomaly");
+        if (Child(anomaly, "tags") is not YamlSequenceNode anomalyTags)
+        {
+            anomalyTags = new YamlSequenceNode();
+            anomaly.Children[new YamlScalarNode("tags")] = anomalyTags;
+        }
+        var ds = new YamlSequenceNode();
+        foreach (var d in detectors) ds.Add(new YamlMappingNode { { "kind", d } });
+        anomalyTags.Add(new YamlMappingNode { { "tag", tag ?? "" }, { "detectors", ds } });
+    }
+
+    private static string Emit(YamlStream stream)
+    {
         using var writer = new StringWriter();
         stream.Save(writer, assignAnchors: false);
         var text = writer.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
-        if (text.EndsWith("...\n", StringComparison.Ordinal)) text = text[..^4];
-        return (text, null);
+        return text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text;
     }
 
     private static YamlNode? Child(YamlNode? node, string key) =>

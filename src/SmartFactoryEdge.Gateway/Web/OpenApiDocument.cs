@@ -23,6 +23,17 @@ public static class OpenApiDocument
                 items = Obj(["id", "nodeId"], ("id", Str("Tag id")), ("nodeId", Str("NodeId, e.g. ns=1;s=Line1.Press01.Pressure")), ("unit", Str("Unit symbol")),
                     ("samplingIntervalMs", Int()), ("publishingIntervalMs", Int()), ("detectors", new { type = "array", items = Str("Detector kind, e.g. zscore") })),
             })),
+        ["ModbusPointsRequest"] = Obj(["device", "points"],
+            ("yaml", Str("YAML to edit (default: the saved file)")),
+            ("device", Str("Device name under sources.modbus.devices (created as Modbus TCP if absent)")),
+            ("target", Str("host:port of a new device")), ("unit", Int()), ("interval", Str("Poll interval of the 'web' poll group, e.g. 1s")),
+            ("points", new
+            {
+                type = "array",
+                items = Obj(["tagId", "address"], ("tagId", Str("Tag id")), ("area", Str("HoldingRegister, InputRegister, Coil, DiscreteInput")), ("address", Int()),
+                    ("type", Str("UInt16, Int16, Float32, ...")), ("order", Str("ABCD, CDAB, BADC, DCBA")), ("unit", Str("Unit symbol")),
+                    ("detectors", new { type = "array", items = Str("Detector kind") })),
+            })),
         ["BrowseRequest"] = Obj(["endpointUrl"], ("endpointUrl", Str("opc.tcp:// URL")), ("node", Str("Start NodeId or browse path (default i=85, Objects)")), ("depth", Int())),
         ["ModbusProbeRequest"] = Obj(["target"], ("target", Str("host or host:port")), ("unit", Int()), ("functionCode", Int()), ("address", Int()), ("count", Int()),
             ("type", Str("bool, int16, uint16, int32, uint32, int64, float32, float64, string")), ("order", Str("ABCD, CDAB, BADC, DCBA"))),

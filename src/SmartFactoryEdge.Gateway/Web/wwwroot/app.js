@@ -217,11 +217,34 @@ async function apply() {
   message(lines, "ok");
 }
 
+const AREAS = { 1: "Coil", 2: "DiscreteInput", 3: "HoldingRegister", 4: "InputRegister" };
+let probed = null;
+
 async function probe() {
-  const { ok, data } = await api("POST", "/api/modbus/probe", {
+  const request = {
     target: $("probe-target").value.trim(), unit: +$("probe-unit").value, functionCode: +$("probe-fc").value,
-    address: +$("probe-address").value, count: +$("probe-count").value, type: $("probe-type").value });
-  $("probe-result").textContent = ok ? data.values.map(v => `${v.address}: ${v.value}  [${v.raw.join(" ")}]`).join("\n") : t("common.error") + ": " + (data ? data.error : "");
+    address: +$("probe-address").value, count: +$("probe-count").value, type: $("probe-type").value };
+  const { ok, data } = await api("POST", "/api/modbus/probe", request);
+  $("probe-error").textContent = ok ? "" : t("common.error") + ": " + (data ? data.error : "");
+  probed = ok ? request : null;
+  const prefix = { 1: "coil", 2: "di", 3: "hr", 4: "ir" }[request.functionCode];
+  $("probe-result").tBodies[0].replaceChildren(...(ok ? data.values : []).map(v => el("tr", { "data-address": v.address },
+    el("td", {}, el("input", { type: "checkbox", class: "probe-pick" })), el("td", {}, v.address), el("td", {}, v.value), el("td", {}, v.raw.join(" ")),
+    el("td", {}, el("input", { class: "probe-tag", value: $("probe-device").value.trim() + "." + prefix + v.address })),
+    el("td", {}, el("input", { class: "probe-unit" })))));
+}
+
+async function addProbed() {
+  if (!probed) return;
+  const points = [...$("probe-result").tBodies[0].rows].filter(r => r.querySelector(".probe-pick").checked).map(r => ({
+    tagId: r.querySelector(".probe-tag").value.trim(), area: AREAS[probed.functionCode], address: +r.dataset.address,
+    type: probed.functionCode <= 2 ? "Bool" : probed.type, unit: r.querySelector(".probe-unit").value.trim() || null }));
+  const { ok, data } = await api("POST", "/api/config/modbus-points", {
+    yaml: $("yaml-editor").value, device: $("probe-device").value.trim(), target: probed.target, unit: probed.unit,
+    interval: $("probe-interval").value.trim(), points });
+  if (!ok) { message(data ? data.error : t("common.error"), "error"); return; }
+  $("yaml-editor").value = data.yaml;
+  message(t("config.added"), "ok");
 }
 
 async function loadTemplate() {
@@ -238,6 +261,7 @@ $("validate-button").addEventListener("click", validate);
 $("save-button").addEventListener("click", save);
 $("apply-button").addEventListener("click", apply);
 $("probe-button").addEventListener("click", probe);
+$("probe-add-button").addEventListener("click", addProbed);
 $("template-button").addEventListener("click", loadTemplate);
 sfeSetupLang(() => show(tab));
 show(location.hash.slice(1));

@@ -24,6 +24,7 @@ const SFE_TEXT = {
     "config.valid": "The configuration is valid.", "config.saved": "Saved.", "config.applied": "Applied.",
     "config.restarted": "Restarted", "config.started": "Started", "config.stopped": "Stopped", "config.needsRestart": "Needs a gateway restart",
     "config.working": "Working…", "common.error": "Error",
+    "config.value": "Value", "config.device": "Device name", "config.interval": "Interval",
   },
   ko: {
     "app.title": "SmartFactoryEdge 게이트웨이", "login.title": "로그인", "login.password": "비밀번호", "login.submit": "로그인",
@@ -48,6 +49,7 @@ const SFE_TEXT = {
     "config.valid": "설정이 올바릅니다.", "config.saved": "저장했습니다.", "config.applied": "적용했습니다.",
     "config.restarted": "재시작", "config.started": "시작", "config.stopped": "중지", "config.needsRestart": "게이트웨이 재시작 필요",
     "config.working": "처리 중…", "common.error": "오류",
+    "config.value": "값", "config.device": "장치 이름", "config.interval": "주기",
   },
 };
 
