@@ -99,6 +99,27 @@ public sealed class SourceSwitchboardTests
         s.RunAsync(null!, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
 
     [Fact]
+    public async Task ReplacingTheOnlySourceDoesNotEndTheRun()
+    {
+        var board = new SourceSwitchboard();
+        var a = new BlockingSource("a");
+        using var stop = new CancellationTokenSource();
+        var run = board.RunAsync([a], Supervise, stop.Token);
+        await a.Running.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        for (int i = 0; i < 20; i++)
+        {
+            var next = new BlockingSource("a");
+            Assert.True(await board.ReplaceAsync("a", next, CancellationToken.None));
+            await next.Running.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.False(run.IsCompleted);
+        }
+        Assert.Equal(["a"], board.Names);
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(21, board.Starts);
+    }
+
+    [Fact]
     public async Task ReplacingOneSourceLeavesTheOthersRunning()
     {
         var board = new SourceSwitchboard();

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using SmartFactoryEdge.TestKit.Modbus;
 using Xunit;
 
 namespace SmartFactoryEdge.Web.Tests;
@@ -211,5 +212,35 @@ public sealed class WebUiBrowserTests(BrowserGatewayFixture gateway) : IClassFix
         Assert.Contains("Applied configuration: source opcua:press01 restarted", gateway.Sfe.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("source simulator:line1 restarted", gateway.Sfe.Output, StringComparison.Ordinal);
         await BrowserGatewayFixture.ScreenshotAsync(page, "11-values-new-tag");
+    }
+
+    [Fact]
+    public async Task ProbeAModbusDeviceAndAddItsRegistersToTheEditor()
+    {
+        Assert.True(PymodbusServer.IsAvailable, "pymodbus is not installed (scripts/install.d/10-peers.sh)");
+        await using var device = await PymodbusServer.StartTcpAsync();
+        var (context, page) = await gateway.NewPageAsync("ko");
+        await using var _ = context;
+        await gateway.LogInAsync(page);
+        await page.ClickAsync("#lang-ko");
+        await page.ClickAsync("nav button[data-tab=config]");
+        await Assertions.Expect(page.Locator("#probe-button")).ToHaveTextAsync("읽기");
+        await page.FillAsync("#probe-target", $"{device.Host}:{device.Port}");
+        await page.FillAsync("#probe-address", "10");
+        await page.FillAsync("#probe-count", "3");
+        await page.FillAsync("#probe-device", "press02");
+        await page.ClickAsync("#probe-button");
+        var row = page.Locator("#probe-result tr[data-address=\"11\"]");
+        await Assertions.Expect(row).ToContainTextAsync("10");
+        await Assertions.Expect(row.Locator(".probe-tag")).ToHaveValueAsync("press02.hr11");
+        await row.Locator(".probe-pick").CheckAsync();
+        await row.Locator(".probe-unit").FillAsync("bar");
+        await page.ClickAsync("#probe-add-button");
+        var editor = page.Locator("#yaml-editor");
+        await Assertions.Expect(editor).ToHaveValueAsync(new Regex(@"tagId: press02\.hr11"));
+        Assert.Contains($"port: {device.Port}", await editor.InputValueAsync(), StringComparison.Ordinal);
+        await page.ClickAsync("#validate-button");
+        await Assertions.Expect(page.Locator("#config-messages li.ok")).ToHaveTextAsync("설정이 올바릅니다.");
+        await BrowserGatewayFixture.ScreenshotAsync(page, "12-config-modbus-ko");
     }
 }

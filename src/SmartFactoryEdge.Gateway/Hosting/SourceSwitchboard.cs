@@ -14,6 +14,8 @@ public sealed class SourceSwitchboard
     private Func<ISampleSource, CancellationToken, Task>? _supervise;
     private CancellationToken _stopping;
     private bool _closed;
+    private int _pending;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed record Running(ISampleSource Source, CancellationTokenSource Stop, Task Task);
 
@@ -40,16 +42,21 @@ public sealed class SourceSwitchboard
             Task[] tasks;
             lock (_gate) tasks = [.. _all];
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            Task changed;
             lock (_gate)
             {
-                if (_all.Count == tasks.Length)
+                if (_all.Count != tasks.Length) continue;
+                if (_pending == 0)
                 {
                     _closed = true;
                     foreach (var r in _running.Values) r.Stop.Dispose();
                     _running.Clear();
                     return;
                 }
+                // a replacement is between the old source's stop and the new one's start: wait for it
+                changed = _changed.Task;
             }
+            await changed.ConfigureAwait(false);
         }
     }
 
@@ -64,20 +71,31 @@ public sealed class SourceSwitchboard
         {
             if (_closed || _supervise is null || _stopping.IsCancellationRequested) return false;
             _running.Remove(name, out old);
+            _pending++;
             old?.Stop.Cancel();
         }
-        if (old is not null)
+        var started = replacement is null;
+        try
         {
-            await old.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            old.Stop.Dispose();
+            // not cancellable: the new source must never run beside the old one
+            if (old is not null) await old.Task.ConfigureAwait(false);
         }
-        if (replacement is null) return true;
-        lock (_gate)
+        finally
         {
-            if (_closed || _stopping.IsCancellationRequested) return false;
-            StartLocked(replacement);
-            return true;
+            old?.Stop.Dispose();
+            lock (_gate)
+            {
+                _pending--;
+                if (replacement is not null && !_closed && !_stopping.IsCancellationRequested)
+                {
+                    StartLocked(replacement);
+                    started = true;
+                }
+                _changed.TrySetResult();
+                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
         }
+        return started;
     }
 
     private void StartLocked(ISampleSource source)
