@@ -122,7 +122,15 @@ async function loadConfig() {
   $("target-source").replaceChildren(...data.opcua.map(o => el("option", { value: o.name }, o.name)));
   window.sfeDetectors = data.detectors;
   const templates = await api("GET", "/api/templates");
-  if (templates.data) $("template-select").replaceChildren(...templates.data.map(x => el("option", { value: x.name }, x.title)));
+  if (templates.data) window.sfeTemplates = templates.data;
+  renderTemplates();
+}
+
+function renderTemplates() {
+  const selected = $("template-select").value;
+  $("template-select").replaceChildren(...(window.sfeTemplates || []).map(x =>
+    el("option", { value: x.name, title: x.title }, SFE_TEXT.en["template." + x.name] ? t("template." + x.name) : x.title)));
+  if (selected) $("template-select").value = selected;
 }
 
 async function browse(node) {
@@ -263,5 +271,5 @@ $("apply-button").addEventListener("click", apply);
 $("probe-button").addEventListener("click", probe);
 $("probe-add-button").addEventListener("click", addProbed);
 $("template-button").addEventListener("click", loadTemplate);
-sfeSetupLang(() => show(tab));
+sfeSetupLang(() => { renderTemplates(); show(tab); });
 show(location.hash.slice(1));

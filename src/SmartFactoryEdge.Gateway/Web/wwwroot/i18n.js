@@ -25,6 +25,8 @@ const SFE_TEXT = {
     "config.restarted": "Restarted", "config.started": "Started", "config.stopped": "Stopped", "config.needsRestart": "Needs a gateway restart",
     "config.working": "Working…", "common.error": "Error",
     "config.value": "Value", "config.device": "Device name", "config.interval": "Interval",
+    "template.furnace": "Heat-treatment furnace", "template.press": "Press (OPC UA)", "template.fermenter": "Fermenter",
+    "template.pump": "Pump", "template.power-meter": "Power meter (Modbus TCP)",
   },
   ko: {
     "app.title": "SmartFactoryEdge 게이트웨이", "login.title": "로그인", "login.password": "비밀번호", "login.submit": "로그인",
@@ -50,6 +52,8 @@ const SFE_TEXT = {
     "config.restarted": "재시작", "config.started": "시작", "config.stopped": "중지", "config.needsRestart": "게이트웨이 재시작 필요",
     "config.working": "처리 중…", "common.error": "오류",
     "config.value": "값", "config.device": "장치 이름", "config.interval": "주기",
+    "template.furnace": "열처리로", "template.press": "프레스 (OPC UA)", "template.fermenter": "발효조",
+    "template.pump": "펌프", "template.power-meter": "전력량계 (Modbus TCP)",
   },
 };
 
