@@ -121,10 +121,10 @@ public sealed class WebUiBrowserTests(BrowserGatewayFixture gateway) : IClassFix
         await gateway.LogInAsync(page);
         await Assertions.Expect(page.Locator("nav button[data-tab=values]")).ToHaveTextAsync("실시간 값");
         await Assertions.Expect(page.Locator("nav button[data-tab=config]")).ToHaveTextAsync("설정");
-        await Assertions.Expect(page.Locator("#sources tr[data-source=\"simulator:line1\"]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#sources tr[data-source=\"simulator:line1\"] td").Nth(1)).ToHaveTextAsync("실행 중");
         await BrowserGatewayFixture.ScreenshotAsync(page, "06-status-ko");
         await page.ClickAsync("nav button[data-tab=values]");
-        await Assertions.Expect(page.Locator(".tag-card[data-tag=\"p1.flow\"] .muted")).ToContainTextAsync("품질");
+        await Assertions.Expect(page.Locator(".tag-card[data-tag=\"p1.flow\"] .muted")).ToContainTextAsync("품질: 양호");
         await BrowserGatewayFixture.ScreenshotAsync(page, "07-values-ko");
         // the choice is remembered across pages; English is one click away
         await page.ReloadAsync();

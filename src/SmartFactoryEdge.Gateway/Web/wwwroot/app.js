@@ -58,8 +58,8 @@ async function refreshStatus() {
   broker.textContent = s.broker ? (s.broker.connected ? t("status.connected") : t("status.disconnected")) + " — " + s.broker.host + ":" + s.broker.port : t("status.noBroker");
   broker.className = "big " + (s.broker ? (s.broker.connected ? "good" : "bad") : "muted");
   dl($("anomaly-summary"), [["status.events", s.anomaly.events], ["status.model", s.anomaly.modelVersion]]);
-  $("sources").tBodies[0].replaceChildren(...s.sources.map(x => el("tr", { "data-source": x.name }, el("td", {}, x.name), el("td", { class: "state-" + x.state }, x.state), el("td", {}, x.reason || ""))));
-  $("endpoints").tBodies[0].replaceChildren(...s.endpoints.map(x => el("tr", {}, el("td", {}, x.endpoint), el("td", { class: "state-" + x.state }, x.state), el("td", {}, x.reason || ""), el("td", {}, time(x.since)))));
+  $("sources").tBodies[0].replaceChildren(...s.sources.map(x => el("tr", { "data-source": x.name }, el("td", {}, x.name), el("td", { class: "state-" + x.state }, t("state." + x.state)), el("td", {}, x.reason || ""))));
+  $("endpoints").tBodies[0].replaceChildren(...s.endpoints.map(x => el("tr", {}, el("td", {}, x.endpoint), el("td", { class: "state-" + x.state }, t("state." + x.state)), el("td", {}, x.reason || ""), el("td", {}, time(x.since)))));
 }
 
 function sparkline(points) {
@@ -92,7 +92,7 @@ async function refreshValues() {
       el("div", { class: "tag" }, v.tag),
       el("div", {}, el("span", { class: "value " + (q === "good" ? "" : q) }, fmt(v.value)), el("span", { class: "unit" }, v.unit || "")),
       sparkline(v.trend),
-      el("div", { class: "muted" }, t("values.quality") + ": " + v.quality + " · " + time(v.ts) + " · n=" + v.count));
+      el("div", { class: "muted" }, t("values.quality") + ": " + t("quality." + v.quality) + " · " + time(v.ts) + " · n=" + v.count));
     return card;
   }));
 }

@@ -27,6 +27,8 @@ const SFE_TEXT = {
     "config.value": "Value", "config.device": "Device name", "config.interval": "Interval",
     "template.furnace": "Heat-treatment furnace", "template.press": "Press (OPC UA)", "template.fermenter": "Fermenter",
     "template.pump": "Pump", "template.power-meter": "Power meter (Modbus TCP)",
+    "state.Connecting": "Connecting", "state.Connected": "Connected", "state.Degraded": "Degraded", "state.Faulted": "Faulted",
+    "state.Stopped": "Stopped", "state.Running": "Running", "quality.Good": "Good", "quality.Uncertain": "Uncertain", "quality.Bad": "Bad",
   },
   ko: {
     "app.title": "SmartFactoryEdge 게이트웨이", "login.title": "로그인", "login.password": "비밀번호", "login.submit": "로그인",
@@ -54,6 +56,8 @@ const SFE_TEXT = {
     "config.value": "값", "config.device": "장치 이름", "config.interval": "주기",
     "template.furnace": "열처리로", "template.press": "프레스 (OPC UA)", "template.fermenter": "발효조",
     "template.pump": "펌프", "template.power-meter": "전력량계 (Modbus TCP)",
+    "state.Connecting": "연결 중", "state.Connected": "연결됨", "state.Degraded": "저하", "state.Faulted": "장애",
+    "state.Stopped": "중지", "state.Running": "실행 중", "quality.Good": "양호", "quality.Uncertain": "불확실", "quality.Bad": "불량",
   },
 };
 
