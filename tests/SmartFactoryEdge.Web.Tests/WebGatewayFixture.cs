@@ -27,6 +27,9 @@ public class WebGatewayFixture : IAsyncLifetime
     /// <summary>Login attempts per minute; the rate-limit test lowers it.</summary>
     protected virtual int LoginAttemptsPerMinute => 1000;
 
+    /// <summary>How long a login lasts; the expiry test shortens it.</summary>
+    protected virtual string SessionLifetime => "30m";
+
     public string InitialYaml => string.Join("\n",
         "gateway:",
         "  id: gw-web",
@@ -60,7 +63,7 @@ public class WebGatewayFixture : IAsyncLifetime
         "  port: 0",
         $"  passwordHash: \"{Hash}\"",
         $"  loginAttemptsPerMinute: {LoginAttemptsPerMinute}",
-        "  sessionLifetime: 30m") + "\n";
+        $"  sessionLifetime: {SessionLifetime}") + "\n";
 
     public virtual async Task InitializeAsync()
     {
@@ -116,6 +119,12 @@ public class WebGatewayFixture : IAsyncLifetime
         using var doc = JsonDocument.Parse(text);
         return doc.RootElement.Clone();
     }
+}
+
+/// <summary>The same gateway with five-second sessions.</summary>
+public sealed class ShortSessionGatewayFixture : WebGatewayFixture
+{
+    protected override string SessionLifetime => "5s";
 }
 
 /// <summary>The same gateway with three login attempts a minute.</summary>

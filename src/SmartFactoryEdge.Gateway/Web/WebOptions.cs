@@ -44,7 +44,7 @@ public sealed record WebOptions : IValidatableConfig
             yield return ("passwordHash", $"is not a hash made by `sfe web hash-password` ({PasswordHasher.FormatDescription})");
         if (PasswordHash is null && string.IsNullOrWhiteSpace(PasswordHashEnvironmentVariable))
             yield return ("passwordHash", "set passwordHash (from `sfe web hash-password`) or passwordHashEnvironmentVariable; the web UI needs a login");
-        if (SessionLifetime < TimeSpan.FromMinutes(1) || SessionLifetime > TimeSpan.FromDays(30))
-            yield return ("sessionLifetime", $"must be between 1m and 30 days (got {SessionLifetime})");
+        if (SessionLifetime < TimeSpan.FromSeconds(5) || SessionLifetime > TimeSpan.FromDays(30))
+            yield return ("sessionLifetime", $"must be between 5s and 30 days (got {SessionLifetime})");
     }
 }
