@@ -52,10 +52,12 @@ public sealed class BrowserGatewayFixture : WebGatewayFixture
     public async Task LogInAsync(IPage page)
     {
         await page.GotoAsync("/");
-        await page.WaitForURLAsync(new Regex("/login"));
+        Assert.Contains("/login", page.Url, StringComparison.Ordinal); // redirected: no session yet
         await page.FillAsync("#password", Password);
         await page.ClickAsync("#login-button");
-        await page.WaitForURLAsync(new Regex("/#status$"));
+        // the page script navigates to / after the login call: wait for the app's header, not for a navigation event
+        await Assertions.Expect(page.Locator("#logout")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/#status$"));
     }
 
     public static Task ScreenshotAsync(IPage page, string name) =>
