@@ -52,6 +52,8 @@ public static class WebApp
             k.Limits.MaxRequestBodySize = 4 << 20;
         });
         builder.Services.AddSingleton(context);
+        // the gateway's host owns SIGTERM/Ctrl-C and stops this application through WebUiService
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
         // session keys live in memory only: nothing is written to disk, and a gateway restart ends every session
         builder.Services.AddDataProtection();
         builder.Services.Configure<KeyManagementOptions>(o =>
@@ -164,6 +166,14 @@ public static class WebApp
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
     }
+}
+
+/// <summary>A lifetime that hooks no signals: the web application is started and stopped by the gateway's host.</summary>
+internal sealed class EmbeddedLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Data-protection keys kept in memory (never on disk).</summary>
