@@ -32,6 +32,9 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
     /// <summary>The pushed models, when the gateway accepts them.</summary>
     public AssetModelManager? Models => models;
 
+    /// <summary>Raised on the pipeline's thread for every event (the web UI keeps the recent ones); handlers must be quick.</summary>
+    public event Action<AnomalyEvent>? Raised;
+
     /// <summary>Anomaly events raised so far.</summary>
     public long Events => Interlocked.Read(ref _eventCount);
 
@@ -59,6 +62,7 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
         foreach (var e in _events)
         {
             Interlocked.Increment(ref _eventCount);
+            Raised?.Invoke(e);
             AnomalyLog.Raised(logger, e.TagId ?? e.AssetId ?? "?", e.Detector, e.Score, e.Threshold, e.Timestamp, e.ModelVersion);
             if (outbox is not null) await outbox.AppendEventAsync(e, cancellationToken).ConfigureAwait(false);
         }

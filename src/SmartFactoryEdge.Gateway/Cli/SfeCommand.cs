@@ -17,6 +17,7 @@ public static class SfeCommand
         root.Subcommands.Add(OpcUaCommands.Create());
         root.Subcommands.Add(CenterCommands.Create());
         root.Subcommands.Add(AasCommand.Create());
+        root.Subcommands.Add(WebCommands.Create());
         return root;
     }
 

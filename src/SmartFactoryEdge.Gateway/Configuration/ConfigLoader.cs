@@ -36,7 +36,11 @@ public static class ConfigLoader
             return (null, errors);
         }
         var config = Parse(text, display, errors);
-        if (config is not null) config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (config is not null)
+        {
+            config.BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            config.FilePath = Path.GetFullPath(path);
+        }
         return (errors.Count == 0 ? config : null, errors);
     }
 

@@ -37,6 +37,9 @@ public sealed record GatewayConfig
     /// <summary>The durable store-and-forward buffer in front of the uplink; defaults apply when MQTT is configured.</summary>
     public OutboxOptions? Outbox { get; init; }
 
+    /// <summary>The local web UI and JSON API (Web/README.md); absent: no web UI.</summary>
+    public Web.WebOptions? Web { get; init; }
+
     /// <summary>The MQTT options with the gateway's identity and this file's folder applied.</summary>
     public MqttSinkOptions? ResolvedMqtt() => Mqtt is null ? null : Mqtt with
     {
@@ -56,6 +59,9 @@ public sealed record GatewayConfig
 
     /// <summary>The folder of the configuration file; relative paths in it are resolved against this folder.</summary>
     public string BaseDirectory { get; set; } = Environment.CurrentDirectory;
+
+    /// <summary>The file this configuration was loaded from (null when parsed from text); the web UI saves to it.</summary>
+    public string? FilePath { get; set; }
 
     public string ResolvePath(string path) => Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(BaseDirectory, path));
 }

@@ -72,7 +72,9 @@ public static class GatewayHost
             builder.Services.AddSensorSource();
         }
         builder.Services.AddSingleton(sp => new SamplePipeline(config.Pipeline, sp.GetServices<ISampleSink>()));
+        builder.Services.AddSingleton<SourceSwitchboard>();
         builder.Services.AddHostedService<GatewayWorker>();
+        if (config.Web is { Enabled: true }) Web.WebRegistration.AddWebUi(builder.Services, config);
         return builder.Build();
     }
 

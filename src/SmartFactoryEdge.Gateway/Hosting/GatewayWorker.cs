@@ -18,7 +18,8 @@ public sealed class GatewayWorker(
     IHealthRegistry health,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
-    ILogger<GatewayWorker> logger) : BackgroundService
+    ILogger<GatewayWorker> logger,
+    SourceSwitchboard? switchboard = null) : BackgroundService
 {
     private readonly ISampleSource[] _sources = sources.ToArray();
 
@@ -29,10 +30,10 @@ public sealed class GatewayWorker(
         var consumer = Task.Run(() => pipeline.RunAsync(drainAbort.Token), CancellationToken.None);
         var started = time.GetTimestamp();
         GatewayLog.Started(logger, _sources.Length, pipeline.Sinks.Count, pipeline.Capacity);
-        var running = _sources.Select(s => SuperviseAsync(s, stoppingToken)).ToArray();
         try
         {
-            await Task.WhenAll(running).ConfigureAwait(false);
+            // the switchboard lets the web UI restart one source with a new configuration while the others run
+            await (switchboard ?? new SourceSwitchboard()).RunAsync(_sources, SuperviseAsync, stoppingToken).ConfigureAwait(false);
         }
         finally
         {
