@@ -135,8 +135,9 @@ CONF
     if ! wait_line "$RUN/subscriber.log" '^FIRST' 180; then
       echo "bench-e2e: $sys delivered no value in 180 s (log: $RUN/sut.log)" >&2; OK=0
     else
-      FIRST=$(awk '/^FIRST/ {print $2}' "$RUN/subscriber.log")
-      sleep "$(awk -v f="$FIRST" -v n="$(now_ms)" -v d=$((WARMUP + MEASURE + LEAD)) 'BEGIN { s = (f + d * 1000 - n) / 1000; print (s > 0 ? s : 0) }')"
+      wait_line "$RUN/subscriber.log" '^EDGES' 90 || true
+      OUTAGE_EDGE=$(awk '/^EDGES/ {print $4}' "$RUN/subscriber.log")
+      sleep "$(awk -v f="$OUTAGE_EDGE" -v n="$(now_ms)" -v d=$LEAD 'BEGIN { s = (f + d * 1000 - n) / 1000; print (s > 0 ? s : 0) }')"
       HWM_STEADY=$(hwm_kb "$SUT")
       if [ "$OUTAGE" -gt 0 ]; then
         KILL_AT=$(now_ms); stop_pid "$BROKER"
@@ -144,16 +145,14 @@ CONF
         sleep "$OUTAGE"
         RESTART_AT=$(now_ms); start_broker "$RUN" "$MQ_PORT"
         sleep "$TAIL"
-        # drain: until values from before the end of the outage phase have arrived after the restart and then none for 5 s
-        # (at most MAXDRAIN s)
-        for _ in $(seq "$MAXDRAIN"); do
-          read -r st_now _ st_last < "$RUN/status" || true
-          [ "${st_last:-0}" -gt "$RESTART_AT" ] && [ $((st_now - st_last)) -gt 5000 ] && break
-          sleep 1
-        done
-      else
-        sleep 3
       fi
+      # drain: until values from before the end of the last phase have arrived (after the restart, if there was an
+      # outage) and then none for 5 s; at most MAXDRAIN s
+      for _ in $(seq "$MAXDRAIN"); do
+        read -r st_now _ st_last < "$RUN/status" || true
+        [ "${st_last:-0}" -gt "${RESTART_AT:-0}" ] && [ $((st_now - st_last)) -gt 5000 ] && break
+        sleep 1
+      done
     fi
     HWM=$(hwm_kb "$SUT")
     stop_pid "$SUB"

@@ -13,7 +13,7 @@ const PER = parseInt(arg("--per-server", String(TAGS)), 10);
 const URLS = arg("--urls", "").split(",");
 const MQTT_PORT = parseInt(arg("--mqtt-port", "1883"), 10);
 const UI_PORT = parseInt(arg("--ui-port", "1880"), 10);
-const PUBLISH_MS = parseInt(arg("--publish-ms", "100"), 10);
+const PUBLISH_MS = parseInt(arg("--publish-ms", "50"), 10);
 
 const tagsOf = (s) => { const a = []; for (let i = s * PER; i < Math.min(TAGS, (s + 1) * PER); i++) a.push(i); return a; };
 
@@ -25,7 +25,7 @@ gateway:
   shutdownTimeout: 10s
   statusInterval: 10s
 pipeline:
-  capacity: 262144
+  capacity: 2097152
   fullMode: wait
   batchSize: 1024
 sources:
@@ -82,7 +82,7 @@ flows.push({ id: "fn", type: "function", z: "tab", name: "ewma + json", func: fn
 URLS.forEach((url, s) => {
     flows.push({ id: `ep${s}`, type: "OpcUa-Endpoint", name: `load${s}`, endpoint: url, secpol: "None", secmode: "None", none: true, login: false, usercert: false, usercertificate: "", userprivatekey: "" });
     flows.push({ id: `client${s}`, type: "OpcUa-Client", z: "tab", endpoint: `ep${s}`, action: "subscribe", deadbandtype: "a", deadbandvalue: 1,
-                 time: 0, timeUnit: "ms", certificate: "n", localfile: "", localkeyfile: "", securitymode: "None", securitypolicy: "None",
+                 time: PUBLISH_MS, timeUnit: "ms", certificate: "n", localfile: "", localkeyfile: "", securitymode: "None", securitypolicy: "None",
                  useTransport: false, maxChunkCount: 1, maxMessageSize: 8192, receiveBufferSize: 8192, sendBufferSize: 8192,
                  setstatusandtime: false, keepsessionalive: false, name: `load${s}`, applicationName: "", applicationUri: "",
                  x: 300, y: 100 + 60 * s, wires: [["fn"], [], []] });

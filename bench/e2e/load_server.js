@@ -46,8 +46,9 @@ async function main() {
         const now = Date.now();
         const ts = new Date(now);
         for (let i = 0; i < vars.length; i++) {
-            // a stationary signal (the anomaly core sees a plausible process value, not a ramp)
-            const value = 50 + 10 * Math.sin(2 * Math.PI * (tick / 600 + i / 97)) + ((tick * 7919 + i * 104729) % 1000) / 1000;
+            // a stationary signal: a level per tag plus bounded noise, so the anomaly core sees a process in control
+            // (an alert storm would measure logging, not the data path)
+            const value = 50 + (i % 97) / 10 + ((tick * 7919 + i * 104729) % 1000) / 1000;
             vars[i].setValueFromSource(new Variant({ dataType: DataType.Double, value }), StatusCodes.Good, ts);
         }
         fs.writeSync(out, `${tick} ${now} ${vars.length}\n`);

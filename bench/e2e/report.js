@@ -47,6 +47,7 @@ function analyse(dir) {
     r.rssMb = run.hwmSteadyKb / 1024;
     r.rssPeakMb = run.hwmKb / 1024;
     r.startup = (sub.first - run.t0) / 1000;
+    r.startupAll = sub.tagsSeen === run.tags ? (sub.allTags - run.t0) / 1000 : null;
     r.duplicates = sub.stats.duplicates;
     if (run.outage > 0) {
         const o = window(e.outage, e.after);
@@ -74,6 +75,7 @@ const rows = [
     ["resident memory, peak before outage (MB)", (r) => fmt(r.rssMb), "rssMb"],
     ["resident memory, peak incl. outage (MB)", (r) => fmt(r.rssPeakMb), "rssPeakMb"],
     ["start-up to first value (s)", (r) => fmt(r.startup, 1), "startup"],
+    ["start-up to a value from every tag (s)", (r) => r.startupAll === null ? "never" : fmt(r.startupAll, 1), "startupAll"],
     ["outage: values produced around it", (r) => fmt(r.outageProduced)],
     ["outage: values lost", (r) => r.outageLost === undefined ? "-" : `${fmt(r.outageLost)} (${fmt(r.outageLostPct, 2)} %)`, "outageLost"],
     ["outage: p99 / max latency (s)", (r) => r.outageP99 === undefined || r.outageP99 === null ? "-" : `${fmt(r.outageP99 / 1000, 1)} / ${fmt(r.outageMax / 1000, 1)}`, "outageP99"],

@@ -5,8 +5,8 @@
 // Subscribes (QoS 1, persistent session) to our gateway's telemetry batches (docs/wire-contract.md) and to Node-RED's
 // one-message-per-value payloads {"tag": "...B.<i>", "ts": ISO, "value": x}. A value is (tag, source timestamp); the
 // source ticks all its tags with one timestamp, so each server's timestamps map to slots and each tag keeps a bit per
-// slot: duplicates are counted, not double-counted. Phases are fixed by the first value's arrival F:
-//   measure = [F+warmup, F+warmup+measure), outage phase = [measure end, + lead + outage + tail) by source timestamp;
+// slot: duplicates are counted, not double-counted. Phases are fixed by the time A every tag has delivered a value:
+//   measure = [A+warmup, A+warmup+measure), outage phase = [measure end, + lead + outage + tail) by source timestamp;
 // the latency of every first delivery is put in a 1 ms histogram of its phase. CPU (utime+stime from /proc) of the
 // system under test and the sources is sampled at the phase edges. Prints FIRST <ms> and PHASE lines; on SIGTERM
 // writes --out and exits.
@@ -46,8 +46,20 @@ const slotCount = Array.from({ length: SERVERS }, () => new Uint32Array(SLOTS));
 const seen = Array.from({ length: TAGS }, () => new Uint8Array(SLOTS / 8));
 const phases = ["warmup", "measure", "outage", "after"];
 const hist = phases.map(() => new Uint32Array(HIST));
-const stats = { messages: 0, values: 0, unique: 0, duplicates: 0, unknownTags: 0, slotOverflow: 0, batches: 0, replayedBatches: 0, maxLatencyMs: [0, 0, 0, 0] };
-let first = 0, edges = null, lastBacklogArrival = 0;
+const stats = { messages: 0, values: 0, unique: 0, duplicates: 0, unknownTags: 0, slotOverflow: 0, duplicateBatches: 0, missingBatches: 0, notGood: 0, overflowBit: 0, batches: 0, replayedBatches: 0, maxLatencyMs: [0, 0, 0, 0] };
+const seqs = new Set();
+let first = 0, edges = null, lastBacklogArrival = 0, allTags = 0, tagsSeen = 0;
+const tagSeen = new Uint8Array(TAGS);
+const ALL_TIMEOUT = parseFloat(arg("--all-timeout", "60")) * 1000;
+// the phases start once every tag has delivered a value (or ALL_TIMEOUT after the first value, for a system that never
+// gets there): start-up is not measured as loss
+function setEdges(now, why) {
+    if (edges) return;
+    allTags = now;
+    edges = { first, all: now, measure: now + WARMUP, outage: now + WARMUP + MEASURE, after: now + WARMUP + MEASURE + LEAD + OUTAGE + TAIL };
+    console.log(`EDGES ${why} ${edges.measure} ${edges.outage} ${edges.after} tags=${tagsSeen}`);
+    mark("all");
+}
 const STATUS = arg("--status", "");
 const cpuMarks = {};
 
@@ -96,10 +108,10 @@ function value(tag, tsRaw, now) {
     stats.unique++;
     if (!first) {
         first = now;
-        edges = { first, measure: first + WARMUP, outage: first + WARMUP + MEASURE, after: first + WARMUP + MEASURE + LEAD + OUTAGE + TAIL };
         console.log(`FIRST ${first}`);
         mark("first");
     }
+    if (!tagSeen[idx]) { tagSeen[idx] = 1; tagsSeen++; if (tagsSeen === TAGS) setEdges(now, "all"); }
     const p = phaseOf(ts);
     if (p < 3) lastBacklogArrival = now;
     const lat = Math.max(0, now - ts);
@@ -123,8 +135,12 @@ client.on("message", (topic, payload) => {
     try { doc = JSON.parse(payload); } catch { return; }
     if (Array.isArray(doc.samples)) {
         stats.batches++;
+        if (typeof doc.seq === "number") { if (seqs.has(doc.seq)) stats.duplicateBatches++; else seqs.add(doc.seq); }
         if (doc.replayed) stats.replayedBatches++;
-        for (const s of doc.samples) value(s.tag, s.ts, now);
+        for (const s of doc.samples) {
+            if (s.q) { stats.notGood++; if ((s.q & 0x480) === 0x480) stats.overflowBit++; }   // DataValue info bits: Overflow
+            value(s.tag, s.ts, now);
+        }
     } else if (doc.tag !== undefined) {
         value(String(doc.tag), doc.ts, now);
     }
@@ -132,8 +148,9 @@ client.on("message", (topic, payload) => {
 
 // phase edges by the clock (CPU marks), checked ten times a second
 const ticker = setInterval(() => {
-    if (!edges) return;
     const now = Date.now();
+    if (first && !edges && now - first >= ALL_TIMEOUT) setEdges(now, "timeout");
+    if (!edges) return;
     if (STATUS) fs.writeFileSync(STATUS, `${now} ${stats.unique} ${lastBacklogArrival}\n`);
     for (const [name, at] of [["measure", edges.measure], ["outage", edges.outage], ["after", edges.after]]) {
         if (!cpuMarks[name] && now >= at) mark(name);
@@ -152,8 +169,14 @@ function dump() {
     };
     const latency = {};
     phases.forEach((p, i) => { latency[p] = { p50: pct(hist[i], 0.5), p99: pct(hist[i], 0.99), max: stats.maxLatencyMs[i], n: hist[i].reduce((a, b) => a + b, 0) }; });
+    // our gateway numbers its batches (seq): a hole between the first and the last one received is a batch the
+    // outbox -> MQTT -> subscriber path lost (the gateway's telemetry and anomaly events have separate sequences)
+    if (seqs.size) {
+        const sorted = [...seqs].sort((a, b) => a - b);
+        for (let i = 1; i < sorted.length; i++) if (sorted[i] - sorted[i - 1] > 1) stats.missingBatches += sorted[i] - sorted[i - 1] - 1;
+    }
     const servers = slotTs.map((list, s) => list.map((ts, i) => [ts, slotCount[s][i]]));
-    fs.writeFileSync(OUT, JSON.stringify({ first, edges, cpuMarks, stats, latency, servers }));
+    fs.writeFileSync(OUT, JSON.stringify({ first, allTags, tagsSeen, edges, cpuMarks, stats, latency, servers }));
     client.end(true, () => process.exit(0));
     setTimeout(() => process.exit(0), 2000);
 }
