@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ "$QUICK" = 1 ]; then WARMUP=5 MEASURE=20 LEAD=5 OUTAGE=15 TAIL=15 MAXDRAIN=60
-else WARMUP=10 MEASURE=60 LEAD=10 OUTAGE=60 TAIL=30 MAXDRAIN=120; fi
+else WARMUP=10 MEASURE=60 LEAD=10 OUTAGE=60 TAIL=30 MAXDRAIN=60; fi
 [ "$OUTAGE_ON" = 1 ] || { LEAD=0 OUTAGE=0 TAIL=0; }
 MAX_TAGS_PER_SERVER_RATE=25000   # values/s one node-opcua server process is given (README of shared/peers: ~25-28k/s a core)
 

@@ -69,6 +69,7 @@ flows.push({ id: "out", type: "mqtt out", z: "tab", name: "telemetry", topic: ""
 const fn = `let st = context.get("ewma");
 if (!st) { st = new Map(); context.set("ewma", st); }
 const dv = msg.payload;
+if (!dv || !dv.value) return null;   // the client's first message carries the subscription id, not a value
 const x = dv.value.value;
 let e = st.get(msg.topic);
 if (!e) { e = { m: x, v: 0, n: 0 }; st.set(msg.topic, e); }
