@@ -48,6 +48,11 @@ done
 echo "demo: OPC UA press + Modbus PLC + simulated line (furnace, fermenter, pump) -> gateway (anomaly core, outbox) -> MQTT 127.0.0.1:18883 -> center; Ctrl-C stops it cleanly"
 # the loop closed: after 30 s of baseline the center trains pump1's model on its dataset and pushes it (retained
 # cmd/model); the gateway validates it and swaps it in between two samples (the state topic shows the version)
+# the gateway's web UI (127.0.0.1:18080): a password made for this run, only its hash reaches the gateway
+WEB_PASSWORD=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+SFE_WEB_PASSWORD_HASH=$(printf '%s\n' "$WEB_PASSWORD" | "$SFE" web hash-password)
+export SFE_WEB_PASSWORD_HASH
+echo "demo: web UI on http://127.0.0.1:18080/ (password for this run: $WEB_PASSWORD)"
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 ( sleep 30; "$SFE" center train --connection "$OUT/center.db" --port 18883 --asset pump1 --from "$STARTED" --to "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     < /dev/null > "$OUT/train.log" 2>&1 ) &
