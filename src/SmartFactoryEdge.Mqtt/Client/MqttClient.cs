@@ -864,7 +864,7 @@ public sealed class MqttClient : IAsyncDisposable
                 }
                 c.LastSent = _time.GetTimestamp();
                 buffer.Clear();
-                foreach (var p in writtenQoS0) p.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, 0));
+                foreach (var p in writtenQoS0) p.Completion.TrySetResult(QoS0Written);
                 writtenQoS0.Clear();
                 foreach (var t in acknowledged) t.TrySetResult();
                 acknowledged.Clear();
@@ -928,11 +928,15 @@ public sealed class MqttClient : IAsyncDisposable
 
     // ------------------------------------------------------------------ types
 
-    private sealed class OutgoingPublish(MqttPublishPacket packet)
+    /// <summary>The result of every QoS 0 publish (immutable, so one instance serves all).</summary>
+    private static readonly MqttPublishResult QoS0Written = new(MqttReasonCode.Success, 0);
+
+    /// <summary>A queued publish; it is its own completion source (one allocation less per message than holding one).</summary>
+    private sealed class OutgoingPublish(MqttPublishPacket packet) : TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public MqttPublishPacket Packet { get; } = packet;
         public string Topic { get; } = packet.Topic;
-        public TaskCompletionSource<MqttPublishResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<MqttPublishResult> Completion => this;
         public volatile bool Sent;
         public volatile bool PubRecReceived;
         public long SendOrder;
