@@ -8,6 +8,8 @@
 # barrier message; the clock stops at the barrier's PUBACK, which Mosquitto sends only after it has processed every
 # message before it on that connection. Both clients use MQTT 5, no topic alias, topics of the same length (115-byte
 # frames), and alternate run by run.
+# In part 1, QoS 0 also runs "raw": pre-encoded frames written 64 KiB at a time by a sender with no client logic
+# (RawSender.cs), i.e. what Mosquitto itself can take in on this machine at that moment.
 # Part 2 (client capacity; skip with SFE_BENCH_NULL_BROKER=0): the same against a null broker (NullBroker.cs), which
 # costs a few tens of ns a message, so what remains is each client's own speed.
 # Prints each run, then per part and QoS the median msg/s, the ratio sfe / mqtt.js, client CPU µs per message, and
@@ -63,8 +65,13 @@ suite() {
   echo "== $label"
   for qos in 0 1; do
     for run in $(seq "$RUNS"); do
-      for client in sfe mqttjs; do
-        if [ "$client" = sfe ]; then
+      clients="sfe mqttjs"
+      # raw: pre-encoded frames from a sender with no client logic, the most the broker takes in this run (QoS 0 only)
+      [ "$qos" = 0 ] && [ "$label" = mosquitto ] && clients="sfe mqttjs raw"
+      for client in $clients; do
+        if [ "$client" = raw ]; then
+          line=$(BENCH_BROKER_PID=$pid dotnet "$WORK/sfe/MqttThroughput.dll" raw "$port" "$COUNT" "$PAYLOAD")
+        elif [ "$client" = sfe ]; then
           line=$(BENCH_BROKER_PID=$pid dotnet "$WORK/sfe/MqttThroughput.dll" "$port" "$COUNT" "$qos" "$INFLIGHT" "$PAYLOAD")
         else
           line=$(BENCH_BROKER_PID=$pid node "$ROOT/bench/mqtt/mqttjs-throughput.js" "$port" "$COUNT" "$qos" "$INFLIGHT" "$PAYLOAD")
@@ -88,6 +95,10 @@ suite() {
     printf '%-4s %10.0f %10.0f %6.2fx | %9.2f %9.2f %6.2fx | %7.2f/%-7.2f %7.0f/%-7.0f\n' "$qos" "$s" "$m" \
       "$(awk -v a="$s" -v b="$m" 'BEGIN { print a / b }')" "$sc" "$mc" "$(awk -v a="$mc" -v b="$sc" 'BEGIN { print a / b }')" \
       "$sb" "$mb" "$sy" "$my"
+    if [ -n "${RATES[raw,$qos]:-}" ]; then
+      local r; r=$(echo "${RATES[raw,$qos]}" | median)
+      awk -v q="$qos" -v r="$r" -v s="$s" -v m="$m" 'BEGIN { printf "     QoS %s raw frames, no client logic: %.0f msg/s = %.2fx mqtt.js (the best any client could show here); sfe reaches %.0f%% of it\n", q, r, r / m, 100 * s / r }'
+    fi
     if [ "$label" = mosquitto ]; then
       # Mosquitto's CPU per message is a property of the broker (one packet per event-loop pass, three read() calls),
       # so one broker core can absorb at most 1e6 / that many messages a second, whichever client sends them.

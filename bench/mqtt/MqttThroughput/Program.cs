@@ -4,7 +4,8 @@ using SmartFactoryEdge.Mqtt.Client;
 using SmartFactoryEdge.Mqtt.Packets;
 
 // usage: MqttThroughput PORT COUNT QOS INFLIGHT PAYLOAD_BYTES [VERSION=5]
-//        MqttThroughput null-broker PORT      (see NullBroker.cs)
+//        MqttThroughput null-broker PORT                    (see NullBroker.cs)
+//        MqttThroughput raw PORT COUNT PAYLOAD_BYTES         (pre-encoded frames, no client: see RawSender.cs)
 // Publishes COUNT messages with at most INFLIGHT outstanding (QoS 0: not yet written to the socket; QoS 1: not yet
 // PUBACKed), then a QoS 1 barrier message whose PUBACK proves the broker has taken everything before it.
 // Prints one line: "sfe qos=Q msgs=N seconds=S cpu_us_per_msg=C [broker_us_per_msg=B broker_busy=P%] rate=R"; the broker
@@ -12,6 +13,12 @@ using SmartFactoryEdge.Mqtt.Packets;
 if (args[0] == "null-broker")
 {
     await NullBroker.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+    return;
+}
+if (args[0] == "raw")
+{
+    Console.WriteLine(await RawSender.RunAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture),
+        int.Parse(args[3], CultureInfo.InvariantCulture), Environment.GetEnvironmentVariable("BENCH_BROKER_PID"), BrokerCpuSeconds));
     return;
 }
 var port = int.Parse(args[0], CultureInfo.InvariantCulture);

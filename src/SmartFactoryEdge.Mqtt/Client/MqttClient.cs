@@ -111,8 +111,11 @@ public sealed class MqttClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes a message. QoS 0 completes when written to the socket; QoS 1 on PUBACK; QoS 2 on PUBCOMP. Safe to call
-    /// from many threads. While the link is down (and auto-reconnect is on) the message waits in the session.
+    /// Publishes a message. QoS 0 completes once the message is in the outgoing queue (at once unless the queue is full,
+    /// like mqtt.js's callback once its stream takes the packet; QoS 0 promises no delivery, and a QoS 0 message still
+    /// queued when the session ends for good is dropped; <see cref="DisconnectAsync"/> sends what was queued before it);
+    /// QoS 1 on PUBACK; QoS 2 on PUBCOMP. Safe to call from many threads. While the link is down (and auto-reconnect is
+    /// on) the message waits in the session.
     /// </summary>
     /// <exception cref="PeerUnavailableException">Not connected and no reconnect is under way.</exception>
     public Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
@@ -137,6 +140,7 @@ public sealed class MqttClient : IAsyncDisposable
             }
         }
         if (!_outgoing.Writer.TryWrite(item)) return PublishSlowAsync(item, acquired: true, cancellationToken);
+        if (item.Packet.QoS == MqttQualityOfService.AtMostOnce) return QoS0Queued; // no task, no continuation, no thread hop
         return cancellationToken.CanBeCanceled ? item.Completion.Task.WaitAsync(cancellationToken) : item.Completion.Task;
     }
 
@@ -187,6 +191,7 @@ public sealed class MqttClient : IAsyncDisposable
             if (packet.QoS != MqttQualityOfService.AtMostOnce && Unregister(packet.PacketIdentifier, item)) _window.Release();
             throw;
         }
+        if (packet.QoS == MqttQualityOfService.AtMostOnce) return QoS0Written;
         return cancellationToken.CanBeCanceled
             ? await item.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
             : await item.Completion.Task.ConfigureAwait(false);
@@ -381,7 +386,11 @@ public sealed class MqttClient : IAsyncDisposable
                     break;
             }
         }
-        while (_outgoing.Reader.TryRead(out var queued)) queued.Completion.TrySetException(reason);
+        // QoS 0 messages already reported success when they were queued: they are dropped (nobody observes their task)
+        while (_outgoing.Reader.TryRead(out var queued))
+        {
+            if (queued.Packet.QoS != MqttQualityOfService.AtMostOnce) queued.Completion.TrySetException(reason);
+        }
     }
 
     // ------------------------------------------------------------------ connection
@@ -824,57 +833,74 @@ public sealed class MqttClient : IAsyncDisposable
         var version = _options.ProtocolVersion;
         var limit = _options.WriteBufferSize;
         using var buffer = new PooledBufferWriter(limit + 1024);
-        var writtenQoS0 = new List<OutgoingPublish>(256);
         var acknowledged = new List<TaskCompletionSource>();
         var control = c.Control.Reader;
         var data = _outgoing.Reader;
         long published = 0;
-        while (true)
+        ControlItem? disconnect = null; // DISCONNECT waits until the publishes queued before it are in the buffer
+        var queuedBeforeDisconnect = 0;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            while (buffer.WrittenCount < limit && control.TryRead(out var item))
+            while (true)
             {
-                MqttPacketFormatter.Encode(item.Packet, version, buffer);
-                if (item.Written is not null) acknowledged.Add(item.Written);
-            }
-            while (buffer.WrittenCount < limit && data.TryRead(out var publish))
-            {
-                var packet = publish.Packet;
-                if (packet.QoS == MqttQualityOfService.AtMostOnce)
+                cancellationToken.ThrowIfCancellationRequested();
+                while (disconnect is null && buffer.WrittenCount < limit && control.TryRead(out var item))
                 {
-                    if (publish.Completion.Task.IsCompleted) continue;
-                    writtenQoS0.Add(publish);
+                    if (item.Packet is MqttDisconnectPacket)
+                    {
+                        disconnect = item;
+                        queuedBeforeDisconnect = data.Count; // bounded: a producer that keeps publishing cannot hold it back
+                        break;
+                    }
+                    MqttPacketFormatter.Encode(item.Packet, version, buffer);
+                    if (item.Written is not null) acknowledged.Add(item.Written);
                 }
-                else
+                while (buffer.WrittenCount < limit && (disconnect is null || queuedBeforeDisconnect > 0) && data.TryRead(out var publish))
                 {
-                    publish.SendOrder = Interlocked.Increment(ref _sendOrder);
-                    publish.Sent = true;
+                    if (disconnect is not null) queuedBeforeDisconnect--;
+                    var packet = publish.Packet;
+                    if (packet.QoS != MqttQualityOfService.AtMostOnce)
+                    {
+                        publish.SendOrder = Interlocked.Increment(ref _sendOrder);
+                        publish.Sent = true;
+                    }
+                    if (c.OutboundAliasMaximum > 0) ApplyAlias(c, publish);
+                    MqttPacketFormatter.Encode(packet, version, buffer);
+                    published++;
                 }
-                if (c.OutboundAliasMaximum > 0) ApplyAlias(c, publish);
-                MqttPacketFormatter.Encode(packet, version, buffer);
-                published++;
-            }
-            if (buffer.WrittenCount > 0)
-            {
-                await c.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                if (published > 0)
+                if (disconnect is { } d && buffer.WrittenCount < limit && (queuedBeforeDisconnect <= 0 || data.Count == 0))
                 {
-                    MqttClientMetrics.PublishesSent.Add(published);
-                    published = 0;
+                    MqttPacketFormatter.Encode(d.Packet, version, buffer);
+                    if (d.Written is not null) acknowledged.Add(d.Written);
+                    disconnect = null;
                 }
-                c.LastSent = _time.GetTimestamp();
-                buffer.Clear();
-                foreach (var p in writtenQoS0) p.Completion.TrySetResult(QoS0Written);
-                writtenQoS0.Clear();
-                foreach (var t in acknowledged) t.TrySetResult();
-                acknowledged.Clear();
-                continue;
+                if (buffer.WrittenCount > 0)
+                {
+                    await c.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    if (published > 0)
+                    {
+                        MqttClientMetrics.PublishesSent.Add(published);
+                        published = 0;
+                    }
+                    c.LastSent = _time.GetTimestamp();
+                    buffer.Clear();
+                    foreach (var t in acknowledged) t.TrySetResult();
+                    acknowledged.Clear();
+                    continue;
+                }
+                var a = control.WaitToReadAsync(cancellationToken);
+                var b = data.WaitToReadAsync(cancellationToken);
+                if (a.IsCompleted || b.IsCompleted) continue;
+                await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
             }
-            var a = control.WaitToReadAsync(cancellationToken);
-            var b = data.WaitToReadAsync(cancellationToken);
-            if (a.IsCompleted || b.IsCompleted) continue;
-            await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            // the link failed: whoever waits for a DISCONNECT (or another control packet) to be written hears it now
+            var closed = new PeerUnavailableException($"MQTT connection to {_endpoint} closed before the packet was sent.");
+            disconnect?.Written?.TrySetException(closed);
+            foreach (var t in acknowledged) t.TrySetException(closed);
         }
     }
 
@@ -930,6 +956,7 @@ public sealed class MqttClient : IAsyncDisposable
 
     /// <summary>The result of every QoS 0 publish (immutable, so one instance serves all).</summary>
     private static readonly MqttPublishResult QoS0Written = new(MqttReasonCode.Success, 0);
+    private static readonly Task<MqttPublishResult> QoS0Queued = Task.FromResult(QoS0Written);
 
     /// <summary>A queued publish; it is its own completion source (one allocation less per message than holding one).</summary>
     private sealed class OutgoingPublish(MqttPublishPacket packet) : TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously)

@@ -43,6 +43,35 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
+    public async Task QoS0CompletesOnceQueuedAndDisconnectSendsEverythingQueuedBeforeIt(MqttProtocolVersion version)
+    {
+        var topic = TestMqtt.Topic("qos0drain");
+        await using var sub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
+        var inbox = TestMqtt.Collect(sub);
+        await sub.ConnectAsync();
+        await sub.SubscribeAsync(topic, MqttQualityOfService.AtMostOnce);
+
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
+        await pub.ConnectAsync();
+        const int count = 2000;
+        var payload = new byte[100];
+        for (var i = 0; i < count; i++)
+        {
+            var task = pub.PublishAsync(topic, payload, MqttQualityOfService.AtMostOnce);
+            // the queue (65,536 by default) has room: completed at once, no hop through the writer loop
+            Assert.True(task.IsCompletedSuccessfully, $"publish {i} did not complete synchronously");
+        }
+        // straight away: the DISCONNECT must leave after the 2000 queued publishes, not overtake them
+        await pub.DisconnectAsync();
+
+        var got = await TestMqtt.TakeAsync(inbox, count);
+        Assert.Equal(count, got.Count);
+        Assert.All(got, m => Assert.Equal(topic, m.Topic));
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
     public async Task RetainedMessageReachesALateSubscriber(MqttProtocolVersion version)
     {
         var topic = TestMqtt.Topic("retain");
