@@ -25,6 +25,9 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly string _endpoint;
     private readonly Channel<OutgoingPublish> _outgoing;
+    private readonly object _overflowGate = new();
+    private readonly Queue<OverflowEntry> _overflow = new(); // publishes waiting for room in _outgoing, in order
+    private int _overflowCount;
     private readonly AsyncWindow _window;
     private readonly object _sessionGate = new();
     private readonly object[] _inflight = new object[65536]; // OutgoingPublish or PendingRequest by packet id
@@ -132,16 +135,94 @@ public sealed class MqttClient : IAsyncDisposable
         // fast path (no state machine, no extra hop): a free window slot and room in the queue
         if (item.Packet.QoS != MqttQualityOfService.AtMostOnce)
         {
-            if (!_window.TryAcquire()) return PublishSlowAsync(item, acquired: false, cancellationToken);
+            if (!_window.TryAcquire()) return PublishSlowAsync(item, cancellationToken);
             if (!TryRegister(item))
             {
                 _window.Release();
                 return Task.FromException<MqttPublishResult>(new InvalidOperationException("No free packet identifier."));
             }
         }
-        if (!_outgoing.Writer.TryWrite(item)) return PublishSlowAsync(item, acquired: true, cancellationToken);
+        return Enqueue(item, cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts the publish into the outgoing queue or, when that is full, at the end of the overflow line, which the writer
+    /// loop moves into the queue in order as it drains it. QoS 0 waiters in the line are told in one thread-pool work
+    /// item per batch (not one continuation each), so a producer held back by a slow broker costs no thread hop per message.
+    /// </summary>
+    private Task<MqttPublishResult> Enqueue(OutgoingPublish item, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _overflowCount) == 0 && _outgoing.Writer.TryWrite(item)) return Queued(item, cancellationToken);
+        OverflowEntry? entry = null;
+        lock (_overflowGate)
+        {
+            // under the gate the writer loop cannot drain the line in between: nothing waits without being seen
+            if (_overflow.Count > 0 || !_outgoing.Writer.TryWrite(item))
+            {
+                entry = new OverflowEntry(this, item);
+                _overflow.Enqueue(entry);
+                Volatile.Write(ref _overflowCount, _overflow.Count);
+            }
+        }
+        if (entry is null) return Queued(item, cancellationToken);
+        if (cancellationToken.CanBeCanceled)
+            entry.Registration = cancellationToken.UnsafeRegister(static (s, token) => ((OverflowEntry)s!).Owner.CancelOverflow((OverflowEntry)s!, token), entry);
+        return entry.Accepted is { } accepted ? accepted.Task : Queued(item, cancellationToken);
+    }
+
+    private static Task<MqttPublishResult> Queued(OutgoingPublish item, CancellationToken cancellationToken)
+    {
         if (item.Packet.QoS == MqttQualityOfService.AtMostOnce) return QoS0Queued; // no task, no continuation, no thread hop
         return cancellationToken.CanBeCanceled ? item.Completion.Task.WaitAsync(cancellationToken) : item.Completion.Task;
+    }
+
+    /// <summary>A publish still waiting in the overflow line is withdrawn (not sent) when its caller cancels.</summary>
+    private void CancelOverflow(OverflowEntry entry, CancellationToken token)
+    {
+        lock (_overflowGate)
+        {
+            if (entry.State != OverflowEntry.Waiting) return;
+            entry.State = OverflowEntry.Cancelled;
+        }
+        if (entry.Accepted is { } accepted)
+        {
+            accepted.TrySetCanceled(token);
+            return;
+        }
+        var item = entry.Item;
+        if (Unregister(item.Packet.PacketIdentifier, item)) _window.Release();
+        item.Completion.TrySetCanceled(token);
+    }
+
+    /// <summary>
+    /// Writer loop: moves waiting publishes into the queue while it has room, then tells their QoS 0 callers at once.
+    /// Returns whether anything moved. Taking the gate also makes it safe to go idle afterwards: a producer that found
+    /// the queue full has either finished joining the line (seen here) or will find the queue empty and write to it.
+    /// </summary>
+    private bool MoveOverflow()
+    {
+        var moved = false;
+        List<TaskCompletionSource<MqttPublishResult>>? accepted = null;
+        lock (_overflowGate)
+        {
+            while (_overflow.TryPeek(out var entry))
+            {
+                if (entry.State == OverflowEntry.Waiting)
+                {
+                    if (!_outgoing.Writer.TryWrite(entry.Item)) break;
+                    moved = true;
+                    entry.State = OverflowEntry.Moved;
+                    entry.Registration.Unregister();
+                    if (entry.Accepted is { } a) (accepted ??= []).Add(a);
+                }
+                _overflow.Dequeue();
+            }
+            Volatile.Write(ref _overflowCount, _overflow.Count);
+        }
+        // their continuations run there, one after another, never on the writer loop
+        if (accepted is not null)
+            ThreadPool.UnsafeQueueUserWorkItem(static list => { foreach (var a in list) a.TrySetResult(QoS0Written); }, accepted, preferLocal: false);
+        return moved;
     }
 
     private OutgoingPublish Prepare(MqttApplicationMessage message)
@@ -170,31 +251,16 @@ public sealed class MqttClient : IAsyncDisposable
         return new OutgoingPublish(packet);
     }
 
-    private async Task<MqttPublishResult> PublishSlowAsync(OutgoingPublish item, bool acquired, CancellationToken cancellationToken)
+    /// <summary>QoS 1/2 when the in-flight window is full: waits for a slot, then queues.</summary>
+    private async Task<MqttPublishResult> PublishSlowAsync(OutgoingPublish item, CancellationToken cancellationToken)
     {
-        var packet = item.Packet;
-        if (!acquired && packet.QoS != MqttQualityOfService.AtMostOnce)
+        await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        if (!TryRegister(item))
         {
-            await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
-            if (!TryRegister(item))
-            {
-                _window.Release();
-                throw new InvalidOperationException("No free packet identifier.");
-            }
+            _window.Release();
+            throw new InvalidOperationException("No free packet identifier.");
         }
-        try
-        {
-            await _outgoing.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (packet.QoS != MqttQualityOfService.AtMostOnce && Unregister(packet.PacketIdentifier, item)) _window.Release();
-            throw;
-        }
-        if (packet.QoS == MqttQualityOfService.AtMostOnce) return QoS0Written;
-        return cancellationToken.CanBeCanceled
-            ? await item.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
-            : await item.Completion.Task.ConfigureAwait(false);
+        return await Enqueue(item, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Publishes a UTF-8 or binary payload.</summary>
@@ -362,6 +428,24 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Fails everything the session holds (used when the client stops for good).</summary>
     private void FailSession(Exception reason)
     {
+        // publishes still waiting for room were never accepted: QoS 0 callers hear it here, QoS 1/2 below (in _inflight)
+        List<OverflowEntry> stranded = [];
+        lock (_overflowGate)
+        {
+            foreach (var e in _overflow)
+            {
+                if (e.State != OverflowEntry.Waiting) continue;
+                e.State = OverflowEntry.Cancelled;
+                stranded.Add(e);
+            }
+            _overflow.Clear();
+            Volatile.Write(ref _overflowCount, 0);
+        }
+        foreach (var e in stranded)
+        {
+            e.Registration.Unregister();
+            e.Accepted?.TrySetException(reason);
+        }
         List<object> items = [];
         lock (_sessionGate)
         {
@@ -868,6 +952,7 @@ public sealed class MqttClient : IAsyncDisposable
                     MqttPacketFormatter.Encode(packet, version, buffer);
                     published++;
                 }
+                if (Volatile.Read(ref _overflowCount) > 0) MoveOverflow();
                 if (disconnect is { } d && buffer.WrittenCount < limit && (queuedBeforeDisconnect <= 0 || data.Count == 0))
                 {
                     MqttPacketFormatter.Encode(d.Packet, version, buffer);
@@ -888,6 +973,7 @@ public sealed class MqttClient : IAsyncDisposable
                     acknowledged.Clear();
                     continue;
                 }
+                if (MoveOverflow()) continue; // never idle while a publish waits for room
                 var a = control.WaitToReadAsync(cancellationToken);
                 var b = data.WaitToReadAsync(cancellationToken);
                 if (a.IsCompleted || b.IsCompleted) continue;
@@ -967,6 +1053,19 @@ public sealed class MqttClient : IAsyncDisposable
         public volatile bool Sent;
         public volatile bool PubRecReceived;
         public long SendOrder;
+    }
+
+    /// <summary>A publish waiting for room in the outgoing queue.</summary>
+    private sealed class OverflowEntry(MqttClient owner, OutgoingPublish item)
+    {
+        public const int Waiting = 0, Moved = 1, Cancelled = 2;
+        public MqttClient Owner { get; } = owner;
+        public OutgoingPublish Item { get; } = item;
+        /// <summary>QoS 0 only: completes when the publish is in the queue; no RunContinuationsAsynchronously, because
+        /// MoveOverflow completes a whole batch from one thread-pool work item.</summary>
+        public TaskCompletionSource<MqttPublishResult>? Accepted { get; } = item.Packet.QoS == MqttQualityOfService.AtMostOnce ? new() : null;
+        public int State; // guarded by _overflowGate
+        public CancellationTokenRegistration Registration;
     }
 
     private sealed class PendingRequest
