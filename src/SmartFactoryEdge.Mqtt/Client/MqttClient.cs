@@ -166,7 +166,17 @@ public sealed class MqttClient : IAsyncDisposable
         }
         if (entry is null) return Queued(item, cancellationToken);
         if (cancellationToken.CanBeCanceled)
-            entry.Registration = cancellationToken.UnsafeRegister(static (s, token) => ((OverflowEntry)s!).Owner.CancelOverflow((OverflowEntry)s!, token), entry);
+        {
+            // registered outside the gate (an already cancelled token runs the callback at once), stored under it
+            var registration = cancellationToken.UnsafeRegister(static (s, token) => ((OverflowEntry)s!).Owner.CancelOverflow((OverflowEntry)s!, token), entry);
+            bool stillWaiting;
+            lock (_overflowGate)
+            {
+                stillWaiting = entry.State == OverflowEntry.Waiting;
+                if (stillWaiting) entry.Registration = registration;
+            }
+            if (!stillWaiting) registration.Unregister();
+        }
         return entry.Accepted is { } accepted ? accepted.Task : Queued(item, cancellationToken);
     }
 
@@ -952,7 +962,8 @@ public sealed class MqttClient : IAsyncDisposable
                     MqttPacketFormatter.Encode(packet, version, buffer);
                     published++;
                 }
-                if (Volatile.Read(ref _overflowCount) > 0) MoveOverflow();
+                // (not while a DISCONNECT waits: what is still in line then was never accepted, and FailSession says so)
+                if (disconnect is null && Volatile.Read(ref _overflowCount) > 0) MoveOverflow();
                 if (disconnect is { } d && buffer.WrittenCount < limit && (queuedBeforeDisconnect <= 0 || data.Count == 0))
                 {
                     MqttPacketFormatter.Encode(d.Packet, version, buffer);
@@ -1065,7 +1076,7 @@ public sealed class MqttClient : IAsyncDisposable
         /// MoveOverflow completes a whole batch from one thread-pool work item.</summary>
         public TaskCompletionSource<MqttPublishResult>? Accepted { get; } = item.Packet.QoS == MqttQualityOfService.AtMostOnce ? new() : null;
         public int State; // guarded by _overflowGate
-        public CancellationTokenRegistration Registration;
+        public CancellationTokenRegistration Registration; // guarded by _overflowGate
     }
 
     private sealed class PendingRequest
