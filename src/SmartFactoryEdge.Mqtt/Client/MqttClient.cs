@@ -25,6 +25,9 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly string _endpoint;
     private readonly Channel<OutgoingPublish> _outgoing;
+    private readonly object _overflowGate = new();
+    private readonly Queue<OverflowEntry> _overflow = new(); // publishes waiting for room in _outgoing, in order
+    private int _overflowCount;
     private readonly AsyncWindow _window;
     private readonly object _sessionGate = new();
     private readonly object[] _inflight = new object[65536]; // OutgoingPublish or PendingRequest by packet id
@@ -111,8 +114,11 @@ public sealed class MqttClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes a message. QoS 0 completes when written to the socket; QoS 1 on PUBACK; QoS 2 on PUBCOMP. Safe to call
-    /// from many threads. While the link is down (and auto-reconnect is on) the message waits in the session.
+    /// Publishes a message. QoS 0 completes once the message is in the outgoing queue (at once unless the queue is full,
+    /// like mqtt.js's callback once its stream takes the packet; QoS 0 promises no delivery, and a QoS 0 message still
+    /// queued when the session ends for good is dropped; <see cref="DisconnectAsync"/> sends what was queued before it);
+    /// QoS 1 on PUBACK; QoS 2 on PUBCOMP. Safe to call from many threads. While the link is down (and auto-reconnect is
+    /// on) the message waits in the session.
     /// </summary>
     /// <exception cref="PeerUnavailableException">Not connected and no reconnect is under way.</exception>
     public Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
@@ -129,15 +135,104 @@ public sealed class MqttClient : IAsyncDisposable
         // fast path (no state machine, no extra hop): a free window slot and room in the queue
         if (item.Packet.QoS != MqttQualityOfService.AtMostOnce)
         {
-            if (!_window.TryAcquire()) return PublishSlowAsync(item, acquired: false, cancellationToken);
+            if (!_window.TryAcquire()) return PublishSlowAsync(item, cancellationToken);
             if (!TryRegister(item))
             {
                 _window.Release();
                 return Task.FromException<MqttPublishResult>(new InvalidOperationException("No free packet identifier."));
             }
         }
-        if (!_outgoing.Writer.TryWrite(item)) return PublishSlowAsync(item, acquired: true, cancellationToken);
+        return Enqueue(item, cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts the publish into the outgoing queue or, when that is full, at the end of the overflow line, which the writer
+    /// loop moves into the queue in order as it drains it. QoS 0 waiters in the line are told in one thread-pool work
+    /// item per batch (not one continuation each), so a producer held back by a slow broker costs no thread hop per message.
+    /// </summary>
+    private Task<MqttPublishResult> Enqueue(OutgoingPublish item, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _overflowCount) == 0 && _outgoing.Writer.TryWrite(item)) return Queued(item, cancellationToken);
+        OverflowEntry? entry = null;
+        lock (_overflowGate)
+        {
+            // under the gate the writer loop cannot drain the line in between: nothing waits without being seen
+            if (_overflow.Count > 0 || !_outgoing.Writer.TryWrite(item))
+            {
+                entry = new OverflowEntry(this, item);
+                _overflow.Enqueue(entry);
+                Volatile.Write(ref _overflowCount, _overflow.Count);
+            }
+        }
+        if (entry is null) return Queued(item, cancellationToken);
+        if (cancellationToken.CanBeCanceled)
+        {
+            // registered outside the gate (an already cancelled token runs the callback at once), stored under it
+            var registration = cancellationToken.UnsafeRegister(static (s, token) => ((OverflowEntry)s!).Owner.CancelOverflow((OverflowEntry)s!, token), entry);
+            bool stillWaiting;
+            lock (_overflowGate)
+            {
+                stillWaiting = entry.State == OverflowEntry.Waiting;
+                if (stillWaiting) entry.Registration = registration;
+            }
+            if (!stillWaiting) registration.Unregister();
+        }
+        return entry.Accepted is { } accepted ? accepted.Task : Queued(item, cancellationToken);
+    }
+
+    private static Task<MqttPublishResult> Queued(OutgoingPublish item, CancellationToken cancellationToken)
+    {
+        if (item.Packet.QoS == MqttQualityOfService.AtMostOnce) return QoS0Queued; // no task, no continuation, no thread hop
         return cancellationToken.CanBeCanceled ? item.Completion.Task.WaitAsync(cancellationToken) : item.Completion.Task;
+    }
+
+    /// <summary>A publish still waiting in the overflow line is withdrawn (not sent) when its caller cancels.</summary>
+    private void CancelOverflow(OverflowEntry entry, CancellationToken token)
+    {
+        lock (_overflowGate)
+        {
+            if (entry.State != OverflowEntry.Waiting) return;
+            entry.State = OverflowEntry.Cancelled;
+        }
+        if (entry.Accepted is { } accepted)
+        {
+            accepted.TrySetCanceled(token);
+            return;
+        }
+        var item = entry.Item;
+        if (Unregister(item.Packet.PacketIdentifier, item)) _window.Release();
+        item.Completion.TrySetCanceled(token);
+    }
+
+    /// <summary>
+    /// Writer loop: moves waiting publishes into the queue while it has room, then tells their QoS 0 callers at once.
+    /// Returns whether anything moved. Taking the gate also makes it safe to go idle afterwards: a producer that found
+    /// the queue full has either finished joining the line (seen here) or will find the queue empty and write to it.
+    /// </summary>
+    private bool MoveOverflow()
+    {
+        var moved = false;
+        List<TaskCompletionSource<MqttPublishResult>>? accepted = null;
+        lock (_overflowGate)
+        {
+            while (_overflow.TryPeek(out var entry))
+            {
+                if (entry.State == OverflowEntry.Waiting)
+                {
+                    if (!_outgoing.Writer.TryWrite(entry.Item)) break;
+                    moved = true;
+                    entry.State = OverflowEntry.Moved;
+                    entry.Registration.Unregister();
+                    if (entry.Accepted is { } a) (accepted ??= []).Add(a);
+                }
+                _overflow.Dequeue();
+            }
+            Volatile.Write(ref _overflowCount, _overflow.Count);
+        }
+        // their continuations run there, one after another, never on the writer loop
+        if (accepted is not null)
+            ThreadPool.UnsafeQueueUserWorkItem(static list => { foreach (var a in list) a.TrySetResult(QoS0Written); }, accepted, preferLocal: false);
+        return moved;
     }
 
     private OutgoingPublish Prepare(MqttApplicationMessage message)
@@ -166,30 +261,16 @@ public sealed class MqttClient : IAsyncDisposable
         return new OutgoingPublish(packet);
     }
 
-    private async Task<MqttPublishResult> PublishSlowAsync(OutgoingPublish item, bool acquired, CancellationToken cancellationToken)
+    /// <summary>QoS 1/2 when the in-flight window is full: waits for a slot, then queues.</summary>
+    private async Task<MqttPublishResult> PublishSlowAsync(OutgoingPublish item, CancellationToken cancellationToken)
     {
-        var packet = item.Packet;
-        if (!acquired && packet.QoS != MqttQualityOfService.AtMostOnce)
+        await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        if (!TryRegister(item))
         {
-            await _window.AcquireAsync(cancellationToken).ConfigureAwait(false);
-            if (!TryRegister(item))
-            {
-                _window.Release();
-                throw new InvalidOperationException("No free packet identifier.");
-            }
+            _window.Release();
+            throw new InvalidOperationException("No free packet identifier.");
         }
-        try
-        {
-            await _outgoing.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (packet.QoS != MqttQualityOfService.AtMostOnce && Unregister(packet.PacketIdentifier, item)) _window.Release();
-            throw;
-        }
-        return cancellationToken.CanBeCanceled
-            ? await item.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
-            : await item.Completion.Task.ConfigureAwait(false);
+        return await Enqueue(item, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Publishes a UTF-8 or binary payload.</summary>
@@ -357,6 +438,24 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Fails everything the session holds (used when the client stops for good).</summary>
     private void FailSession(Exception reason)
     {
+        // publishes still waiting for room were never accepted: QoS 0 callers hear it here, QoS 1/2 below (in _inflight)
+        List<OverflowEntry> stranded = [];
+        lock (_overflowGate)
+        {
+            foreach (var e in _overflow)
+            {
+                if (e.State != OverflowEntry.Waiting) continue;
+                e.State = OverflowEntry.Cancelled;
+                stranded.Add(e);
+            }
+            _overflow.Clear();
+            Volatile.Write(ref _overflowCount, 0);
+        }
+        foreach (var e in stranded)
+        {
+            e.Registration.Unregister();
+            e.Accepted?.TrySetException(reason);
+        }
         List<object> items = [];
         lock (_sessionGate)
         {
@@ -381,7 +480,11 @@ public sealed class MqttClient : IAsyncDisposable
                     break;
             }
         }
-        while (_outgoing.Reader.TryRead(out var queued)) queued.Completion.TrySetException(reason);
+        // QoS 0 messages already reported success when they were queued: they are dropped (nobody observes their task)
+        while (_outgoing.Reader.TryRead(out var queued))
+        {
+            if (queued.Packet.QoS != MqttQualityOfService.AtMostOnce) queued.Completion.TrySetException(reason);
+        }
     }
 
     // ------------------------------------------------------------------ connection
@@ -824,57 +927,77 @@ public sealed class MqttClient : IAsyncDisposable
         var version = _options.ProtocolVersion;
         var limit = _options.WriteBufferSize;
         using var buffer = new PooledBufferWriter(limit + 1024);
-        var writtenQoS0 = new List<OutgoingPublish>(256);
         var acknowledged = new List<TaskCompletionSource>();
         var control = c.Control.Reader;
         var data = _outgoing.Reader;
         long published = 0;
-        while (true)
+        ControlItem? disconnect = null; // DISCONNECT waits until the publishes queued before it are in the buffer
+        var queuedBeforeDisconnect = 0;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            while (buffer.WrittenCount < limit && control.TryRead(out var item))
+            while (true)
             {
-                MqttPacketFormatter.Encode(item.Packet, version, buffer);
-                if (item.Written is not null) acknowledged.Add(item.Written);
-            }
-            while (buffer.WrittenCount < limit && data.TryRead(out var publish))
-            {
-                var packet = publish.Packet;
-                if (packet.QoS == MqttQualityOfService.AtMostOnce)
+                cancellationToken.ThrowIfCancellationRequested();
+                while (disconnect is null && buffer.WrittenCount < limit && control.TryRead(out var item))
                 {
-                    if (publish.Completion.Task.IsCompleted) continue;
-                    writtenQoS0.Add(publish);
+                    if (item.Packet is MqttDisconnectPacket)
+                    {
+                        disconnect = item;
+                        queuedBeforeDisconnect = data.Count; // bounded: a producer that keeps publishing cannot hold it back
+                        break;
+                    }
+                    MqttPacketFormatter.Encode(item.Packet, version, buffer);
+                    if (item.Written is not null) acknowledged.Add(item.Written);
                 }
-                else
+                while (buffer.WrittenCount < limit && (disconnect is null || queuedBeforeDisconnect > 0) && data.TryRead(out var publish))
                 {
-                    publish.SendOrder = Interlocked.Increment(ref _sendOrder);
-                    publish.Sent = true;
+                    if (disconnect is not null) queuedBeforeDisconnect--;
+                    var packet = publish.Packet;
+                    if (packet.QoS != MqttQualityOfService.AtMostOnce)
+                    {
+                        publish.SendOrder = Interlocked.Increment(ref _sendOrder);
+                        publish.Sent = true;
+                    }
+                    if (c.OutboundAliasMaximum > 0) ApplyAlias(c, publish);
+                    MqttPacketFormatter.Encode(packet, version, buffer);
+                    published++;
                 }
-                if (c.OutboundAliasMaximum > 0) ApplyAlias(c, publish);
-                MqttPacketFormatter.Encode(packet, version, buffer);
-                published++;
-            }
-            if (buffer.WrittenCount > 0)
-            {
-                await c.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                if (published > 0)
+                // (not while a DISCONNECT waits: what is still in line then was never accepted, and FailSession says so)
+                if (disconnect is null && Volatile.Read(ref _overflowCount) > 0) MoveOverflow();
+                if (disconnect is { } d && buffer.WrittenCount < limit && (queuedBeforeDisconnect <= 0 || data.Count == 0))
                 {
-                    MqttClientMetrics.PublishesSent.Add(published);
-                    published = 0;
+                    MqttPacketFormatter.Encode(d.Packet, version, buffer);
+                    if (d.Written is not null) acknowledged.Add(d.Written);
+                    disconnect = null;
                 }
-                c.LastSent = _time.GetTimestamp();
-                buffer.Clear();
-                foreach (var p in writtenQoS0) p.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, 0));
-                writtenQoS0.Clear();
-                foreach (var t in acknowledged) t.TrySetResult();
-                acknowledged.Clear();
-                continue;
+                if (buffer.WrittenCount > 0)
+                {
+                    await c.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    if (published > 0)
+                    {
+                        MqttClientMetrics.PublishesSent.Add(published);
+                        published = 0;
+                    }
+                    c.LastSent = _time.GetTimestamp();
+                    buffer.Clear();
+                    foreach (var t in acknowledged) t.TrySetResult();
+                    acknowledged.Clear();
+                    continue;
+                }
+                if (MoveOverflow()) continue; // never idle while a publish waits for room
+                var a = control.WaitToReadAsync(cancellationToken);
+                var b = data.WaitToReadAsync(cancellationToken);
+                if (a.IsCompleted || b.IsCompleted) continue;
+                await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
             }
-            var a = control.WaitToReadAsync(cancellationToken);
-            var b = data.WaitToReadAsync(cancellationToken);
-            if (a.IsCompleted || b.IsCompleted) continue;
-            await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            // the link failed: whoever waits for a DISCONNECT (or another control packet) to be written hears it now
+            var closed = new PeerUnavailableException($"MQTT connection to {_endpoint} closed before the packet was sent.");
+            disconnect?.Written?.TrySetException(closed);
+            foreach (var t in acknowledged) t.TrySetException(closed);
         }
     }
 
@@ -928,14 +1051,32 @@ public sealed class MqttClient : IAsyncDisposable
 
     // ------------------------------------------------------------------ types
 
-    private sealed class OutgoingPublish(MqttPublishPacket packet)
+    /// <summary>The result of every QoS 0 publish (immutable, so one instance serves all).</summary>
+    private static readonly MqttPublishResult QoS0Written = new(MqttReasonCode.Success, 0);
+    private static readonly Task<MqttPublishResult> QoS0Queued = Task.FromResult(QoS0Written);
+
+    /// <summary>A queued publish; it is its own completion source (one allocation less per message than holding one).</summary>
+    private sealed class OutgoingPublish(MqttPublishPacket packet) : TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public MqttPublishPacket Packet { get; } = packet;
         public string Topic { get; } = packet.Topic;
-        public TaskCompletionSource<MqttPublishResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<MqttPublishResult> Completion => this;
         public volatile bool Sent;
         public volatile bool PubRecReceived;
         public long SendOrder;
+    }
+
+    /// <summary>A publish waiting for room in the outgoing queue.</summary>
+    private sealed class OverflowEntry(MqttClient owner, OutgoingPublish item)
+    {
+        public const int Waiting = 0, Moved = 1, Cancelled = 2;
+        public MqttClient Owner { get; } = owner;
+        public OutgoingPublish Item { get; } = item;
+        /// <summary>QoS 0 only: completes when the publish is in the queue; no RunContinuationsAsynchronously, because
+        /// MoveOverflow completes a whole batch from one thread-pool work item.</summary>
+        public TaskCompletionSource<MqttPublishResult>? Accepted { get; } = item.Packet.QoS == MqttQualityOfService.AtMostOnce ? new() : null;
+        public int State; // guarded by _overflowGate
+        public CancellationTokenRegistration Registration; // guarded by _overflowGate
     }
 
     private sealed class PendingRequest

@@ -150,6 +150,46 @@ public class MqttOutageRecoveryTests
     }
 
     [Fact]
+    public async Task PublishesWaitingForRoomCanBeCancelledAndFailWhenTheSessionEnds()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = TestMqtt.Options(broker.AnonymousPort, MqttProtocolVersion.V500) with
+        {
+            OutgoingQueueCapacity = 2,
+            Reconnect = new() { InitialDelay = TimeSpan.FromSeconds(60), MaxDelay = TimeSpan.FromSeconds(60), JitterFactor = 0 },
+        };
+        await using var client = new MqttClient(options);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += _ => { lost.TrySetResult(); return Task.CompletedTask; };
+        await client.ConnectAsync();
+        await broker.StopAsync();
+        await lost.Task.WaitAsync(TestMqtt.Guard);
+
+        // link down, nobody drains the queue of 2: the first two QoS 0 publishes are accepted, the rest wait in line
+        var accepted = new[] { client.PublishAsync("a/b", "1"u8.ToArray(), MqttQualityOfService.AtMostOnce), client.PublishAsync("a/b", "2"u8.ToArray(), MqttQualityOfService.AtMostOnce) };
+        Assert.All(accepted, t => Assert.True(t.IsCompletedSuccessfully));
+        using var cancelQoS0 = new CancellationTokenSource();
+        using var cancelQoS1 = new CancellationTokenSource();
+        var waitingQoS0 = client.PublishAsync("a/b", "3"u8.ToArray(), MqttQualityOfService.AtMostOnce, cancellationToken: cancelQoS0.Token);
+        var waitingQoS1 = client.PublishAsync("a/b", "4"u8.ToArray(), MqttQualityOfService.AtLeastOnce, cancellationToken: cancelQoS1.Token);
+        var stranded = client.PublishAsync("a/b", "5"u8.ToArray(), MqttQualityOfService.AtMostOnce);
+        Assert.False(waitingQoS0.IsCompleted);
+        Assert.False(waitingQoS1.IsCompleted);
+        Assert.Equal(1, client.InFlightCount);
+
+        await cancelQoS0.CancelAsync();
+        await cancelQoS1.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waitingQoS0.WaitAsync(TestMqtt.Guard));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waitingQoS1.WaitAsync(TestMqtt.Guard));
+        Assert.Equal(0, client.InFlightCount); // the withdrawn QoS 1 publish gave its window slot and packet id back
+        Assert.False(stranded.IsCompleted);
+
+        await client.DisconnectAsync().WaitAsync(TestMqtt.Guard);
+        // never accepted into the queue: its caller hears that the session ended instead of waiting for ever
+        await Assert.ThrowsAsync<SmartFactoryEdge.Core.PeerUnavailableException>(() => stranded.WaitAsync(TestMqtt.Guard));
+    }
+
+    [Fact]
     public async Task DisconnectDuringAReconnectBackOffReturnsAtOnce()
     {
         await using var broker = await MosquittoBroker.StartAsync();

@@ -43,6 +43,70 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     [Theory]
     [InlineData(MqttProtocolVersion.V311)]
     [InlineData(MqttProtocolVersion.V500)]
+    public async Task QoS0CompletesOnceQueuedAndDisconnectSendsEverythingQueuedBeforeIt(MqttProtocolVersion version)
+    {
+        var topic = TestMqtt.Topic("qos0drain");
+        await using var sub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
+        var inbox = TestMqtt.Collect(sub);
+        await sub.ConnectAsync();
+        await sub.SubscribeAsync(topic, MqttQualityOfService.AtMostOnce);
+
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
+        await pub.ConnectAsync();
+        const int count = 2000;
+        var payload = new byte[100];
+        for (var i = 0; i < count; i++)
+        {
+            var task = pub.PublishAsync(topic, payload, MqttQualityOfService.AtMostOnce);
+            // the queue (65,536 by default) has room: completed at once, no hop through the writer loop
+            Assert.True(task.IsCompletedSuccessfully, $"publish {i} did not complete synchronously");
+        }
+        // straight away: the DISCONNECT must leave after the 2000 queued publishes, not overtake them
+        await pub.DisconnectAsync();
+
+        var got = await TestMqtt.TakeAsync(inbox, count);
+        Assert.Equal(count, got.Count);
+        Assert.All(got, m => Assert.Equal(topic, m.Topic));
+    }
+
+    [Fact]
+    public async Task PublishesThatFindTheQueueFullWaitInOrderAndAllArrive()
+    {
+        var topic = TestMqtt.Topic("overflow");
+        await using var sub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500));
+        var inbox = TestMqtt.Collect(sub);
+        await sub.ConnectAsync();
+        await sub.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce);
+
+        // a queue of 8 for 3000 publishes fired without waiting: most of them have to wait in line for room
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500) with { OutgoingQueueCapacity = 8 });
+        await pub.ConnectAsync();
+        const int count = 3000;
+        var tasks = new Task<MqttPublishResult>[count];
+        for (var i = 0; i < count; i++)
+        {
+            tasks[i] = pub.PublishAsync(topic, Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                i % 3 == 0 ? MqttQualityOfService.AtLeastOnce : MqttQualityOfService.AtMostOnce);
+            if (i % 20 == 0) await Task.Yield(); // lets the writer drain meanwhile, so a later publish could find room first
+        }
+        Assert.Contains(tasks, t => !t.IsCompleted); // the overflow line was used
+        var results = await Task.WhenAll(tasks).WaitAsync(TestMqtt.Guard);
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+
+        var got = await TestMqtt.TakeAsync(inbox, count);
+        // MQTT orders messages per QoS level (4.6): each level must arrive complete and in publish order
+        foreach (var qos in new[] { MqttQualityOfService.AtMostOnce, MqttQualityOfService.AtLeastOnce })
+        {
+            var expected = Enumerable.Range(0, count).Where(i => (i % 3 == 0) == (qos == MqttQualityOfService.AtLeastOnce));
+            var actual = got.Where(m => m.QoS == qos).Select(m => int.Parse(Encoding.UTF8.GetString(m.Payload.Span), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(expected, actual);
+        }
+        Assert.Equal(0, pub.InFlightCount);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
     public async Task RetainedMessageReachesALateSubscriber(MqttProtocolVersion version)
     {
         var topic = TestMqtt.Topic("retain");
