@@ -109,4 +109,40 @@ public sealed class AnomalyUplinkTests : IAsyncLifetime
         Assert.Contains("p1", shell.GetProperty("id").GetString(), StringComparison.Ordinal);
         Assert.Contains("mqtt:sfe/v1/lab/gw-aas/telemetry", System.Text.Encoding.UTF8.GetString(payload), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task SigtermWhileEverySampleRaisesAnEventExitsCleanlyWithEveryEventInTheOutbox()
+    {
+        // EWMA with sigma 1e-9 alarms on every sample; the simulator floods (not real time), so the drain cannot finish
+        // within the 1 s shutdown timeout: the host must abort it without writing to the outbox after it closed
+        var config = Path.Combine(_dir, "flood.yaml");
+        File.WriteAllText(config, string.Join("\n",
+            "gateway: { id: gw-flood, site: lab, stopWhenSourcesFinish: false, shutdownTimeout: 1s }",
+            "sources:",
+            "  simulator:",
+            "    - name: line",
+            "      rateHz: 10",
+            "      realtime: false",
+            "      maxSamplesPerSignal: 200000",
+            "      machines: [{ kind: pump, asset: p1 }]",
+            "anomaly:",
+            "  tags:",
+            "    - tag: p1.flow",
+            "      detectors: [{ kind: ewma, parameters: { mean: 0, sigma: 0.000000001 } }]",
+            "mqtt: { host: 127.0.0.1, port: " + _broker.AnonymousPort + " }",
+            "outbox: { path: data/flood-outbox.db }") + "\n");
+        await using var sfe = PeerProcess.Start(Path.Combine(AppContext.BaseDirectory, "sfe"), ["run", "--config", config], _dir, name: "sfe");
+        await sfe.WaitForLineAsync("Anomaly on p1.flow by ewma", TimeSpan.FromSeconds(60));
+        sfe.Signal(15);
+        var exit = await sfe.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var output = sfe.Output;
+        Assert.True(exit == 0, output[^Math.Min(output.Length, 4000)..]);
+        Assert.DoesNotContain("ObjectDisposedException", output, StringComparison.Ordinal);
+        // every event raised (logged) is in the outbox: appended = raised
+        var raised = System.Text.RegularExpressions.Regex.Matches(output, "Anomaly on p1.flow by ewma").Count;
+        var summary = System.Text.RegularExpressions.Regex.Match(output, @"anomaly events: appended (\d+)");
+        Assert.True(summary.Success, "no outbox summary line");
+        Assert.True(raised > 0);
+        Assert.Equal(raised, long.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

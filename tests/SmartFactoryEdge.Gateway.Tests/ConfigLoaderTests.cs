@@ -67,6 +67,20 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void MqttReconnectBackoffIsShortByDefaultAndConfigurable()
+    {
+        var (config, errors, _) = Load(ValidHead + "\nmqtt:\n  host: 127.0.0.1\n" + ValidTail);
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromSeconds(5), config!.Mqtt!.Retry.MaxDelay);
+        Assert.InRange(config.Mqtt.Retry.JitterFactor, 0.05, 0.5);
+        (config, errors, _) = Load(ValidHead + "\nmqtt:\n  host: 127.0.0.1\n  retry:\n    initialDelay: 200ms\n    maxDelay: 2s\n    jitterFactor: 0.3\n" + ValidTail);
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), config!.Mqtt!.Retry.InitialDelay);
+        Assert.Equal(TimeSpan.FromSeconds(2), config.Mqtt.Retry.MaxDelay);
+        Assert.Equal(0.3, config.Mqtt.Retry.JitterFactor);
+    }
+
+    [Fact]
     public void UnknownKeyIsNamedWithASuggestion()
     {
         var (_, errors, path) = Load("gateway:\n  id: gw1\n  site: a\n  sitee: b\n" + ValidTail);

@@ -59,14 +59,21 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
             }
         }
         if (state is not null) checkpoint!.Write(state, logger);
-        foreach (var e in _events)
+        try
         {
-            Interlocked.Increment(ref _eventCount);
-            Raised?.Invoke(e);
-            AnomalyLog.Raised(logger, e.TagId ?? e.AssetId ?? "?", e.Detector, e.Score, e.Threshold, e.Timestamp, e.ModelVersion);
-            if (outbox is not null) await outbox.AppendEventAsync(e, cancellationToken).ConfigureAwait(false);
+            foreach (var e in _events)
+            {
+                // stored first: an event counted and logged is in the outbox (the drain can be aborted between two)
+                if (outbox is not null) await outbox.AppendEventAsync(e, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _eventCount);
+                Raised?.Invoke(e);
+                AnomalyLog.Raised(logger, e.TagId ?? e.AssetId ?? "?", e.Detector, e.Score, e.Threshold, e.Timestamp, e.ModelVersion);
+            }
         }
-        _events.Clear();
+        finally
+        {
+            _events.Clear();
+        }
         if (_scores.Count > 0)
         {
             if (outbox is not null) await outbox.AppendAsync(_scores.ToArray(), cancellationToken).ConfigureAwait(false);

@@ -43,6 +43,11 @@ public sealed class GatewayStatusReporter(
         var aas = config.Assets.Count > 0 ? Aas.AasGenerator.GenerateUtf8(config) : null;
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                var gc = GC.GetGCMemoryInfo();
+                StatusLog.Memory(logger, Environment.WorkingSet >> 20, gc.HeapSizeBytes >> 20, gc.TotalCommittedBytes >> 20, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            }
             if (!sink.IsConnected) { lastState = null; aasPublished = false; continue; } // the next tick carries the numbers; status is not queued in the outbox
             buffer.ResetWrittenCount();
             Write(buffer);
@@ -207,4 +212,7 @@ internal static partial class StatusLog
 {
     [LoggerMessage(EventId = 1400, Level = LogLevel.Debug, Message = "Status document not published: {Reason}")]
     public static partial void NotPublished(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Debug, Message = "Memory: working set {WorkingSetMb} MB, managed heap {HeapMb} MB, committed {CommittedMb} MB; collections gen0 {Gen0}, gen1 {Gen1}, gen2 {Gen2}")]
+    public static partial void Memory(ILogger logger, long workingSetMb, long heapMb, long committedMb, int gen0, int gen1, int gen2);
 }

@@ -22,11 +22,30 @@ public sealed class GatewayWorker(
     SourceSwitchboard? switchboard = null) : BackgroundService
 {
     private readonly ISampleSource[] _sources = sources.ToArray();
+    // the drain must outlive stoppingToken: it is only cancelled if the host's shutdown timeout runs out
+    private readonly CancellationTokenSource _drainAbort = new();
+
+    /// <summary>
+    /// Waits for the drain. When the host's shutdown timeout runs out first, the drain is aborted and still awaited:
+    /// the sinks (outbox, anomaly events) must not be written after this returns, because the host then disposes them.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (ExecuteTask is not { IsCompleted: false } running) return;
+        await _drainAbort.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public override void Dispose()
+    {
+        _drainAbort.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // the drain must outlive stoppingToken: it is only cancelled if the host's shutdown timeout runs out
-        using var drainAbort = new CancellationTokenSource();
+        var drainAbort = _drainAbort;
         var consumer = Task.Run(() => pipeline.RunAsync(drainAbort.Token), CancellationToken.None);
         var started = time.GetTimestamp();
         GatewayLog.Started(logger, _sources.Length, pipeline.Sinks.Count, pipeline.Capacity);

@@ -25,7 +25,16 @@ public static class UplinkRegistration
         services.AddSingleton(sp => new Anomaly.AssetModelManager(config, ModelDirectory(config), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<Anomaly.AssetModelManager>>()));
         services.AddHostedService<Anomaly.ModelCommandService>();
+        var hostedBefore = services.Count(d => d.ServiceType == typeof(IHostedService));
         services.AddMqttTelemetry(mqtt);
+        // the sink stops with its own short budget: after a drain that used up the host's shutdown timeout it still
+        // says goodbye, and a cancelled stop never turns a clean shutdown into a failure
+        for (int i = services.Count - 1; i >= 0 && services.Count(d => d.ServiceType == typeof(IHostedService)) > hostedBefore; i--)
+        {
+            if (services[i].ServiceType != typeof(IHostedService)) continue;
+            services[i] = ServiceDescriptor.Singleton<IHostedService>(sp => new MqttSinkLifetime(sp.GetRequiredService<MqttTelemetrySink>(), sp.GetRequiredService<ILogger<MqttSinkLifetime>>()));
+            break;
+        }
         services.AddSingleton<IAnomalyEventPublisher>(sp => sp.GetRequiredService<MqttTelemetrySink>());
         services.AddSqliteOutbox(config.ResolvedOutbox(), config.Gateway.Id);
         services.AddHostedService<OutboxForwarderService>();
@@ -35,6 +44,24 @@ public static class UplinkRegistration
     /// <summary>Where pushed models, their audit log and detector checkpoints are kept: a "models" folder beside the outbox.</summary>
     public static string ModelDirectory(GatewayConfig config) => Path.Combine(Path.GetDirectoryName(config.ResolvedOutbox().Path)!, "models");
 
+    private sealed class MqttSinkLifetime(MqttTelemetrySink sink, ILogger<MqttSinkLifetime> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => sink.StartAsync(cancellationToken);
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            using var own = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            try
+            {
+                await sink.StopAsync(own.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                UplinkLog.SinkStopTimedOut(logger);
+            }
+        }
+    }
+
     private sealed class OutboxForwarderService(OutboxForwarder forwarder, SqliteOutbox outbox, ILogger<OutboxForwarderService> logger) : BackgroundService
     {
         protected override Task ExecuteAsync(CancellationToken stoppingToken) => forwarder.RunAsync(stoppingToken);
@@ -43,13 +70,18 @@ public static class UplinkRegistration
         {
             await base.StopAsync(cancellationToken);
             var s = outbox.GetStats();
-            UplinkLog.OutboxSummary(logger, s.Path, s.AppendedSamples, s.AcknowledgedSamples, s.DroppedSamples, s.LastDropReason ?? "none", s.PendingSamples, s.ReplayedBatches);
+            UplinkLog.OutboxSummary(logger, s.Path, s.AppendedSamples, s.AcknowledgedSamples, s.DroppedSamples, s.LastDropReason ?? "none", s.PendingSamples, s.ReplayedBatches,
+                s.AppendedEvents, s.AcknowledgedEvents, s.PendingEvents);
         }
     }
 }
 
 internal static partial class UplinkLog
 {
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Outbox {Path}: appended {Appended}, acknowledged {Acknowledged}, dropped {Dropped} sample(s) (last drop reason: {Reason}); {Pending} sample(s) pending for the next start; {Replayed} batch(es) replayed")]
-    public static partial void OutboxSummary(ILogger logger, string path, long appended, long acknowledged, long dropped, string reason, long pending, long replayed);
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Outbox {Path}: appended {Appended}, acknowledged {Acknowledged}, dropped {Dropped} sample(s) (last drop reason: {Reason}); {Pending} sample(s) pending for the next start; {Replayed} batch(es) replayed; anomaly events: appended {EventsAppended}, acknowledged {EventsAcknowledged}, pending {EventsPending}")]
+    public static partial void OutboxSummary(ILogger logger, string path, long appended, long acknowledged, long dropped, string reason, long pending, long replayed,
+        long eventsAppended, long eventsAcknowledged, long eventsPending);
+
+    [LoggerMessage(EventId = 1399, Level = LogLevel.Warning, Message = "MQTT uplink did not stop within 3 s (death message or DISCONNECT not sent); the broker's will covers it")]
+    public static partial void SinkStopTimedOut(ILogger logger);
 }

@@ -55,7 +55,11 @@ public sealed record MqttSinkOptions
     /// <summary>MQTT 5.0 session expiry, so commands and in-flight acks survive a short outage.</summary>
     public uint SessionExpirySeconds { get; init; } = 3600;
 
-    public RetryPolicyOptions Retry { get; init; } = new() { InitialDelay = TimeSpan.FromMilliseconds(500), MaxDelay = TimeSpan.FromSeconds(30) };
+    /// <summary>
+    /// Reconnect backoff (YAML <c>mqtt.retry</c>: initialDelay, maxDelay, multiplier, jitterFactor). The cap is short
+    /// (5 s, ±20 % jitter) so that a backlog starts flowing within seconds of the broker's return.
+    /// </summary>
+    public RetryPolicyOptions Retry { get; init; } = new() { InitialDelay = TimeSpan.FromMilliseconds(500), MaxDelay = TimeSpan.FromSeconds(5), JitterFactor = 0.2 };
 
     /// <summary>Unacknowledged publishes allowed at once (the broker's Receive Maximum may lower it).</summary>
     public int MaxInFlight { get; init; } = 1000;

@@ -451,7 +451,7 @@ public sealed class UaSession : IAsyncDisposable
 
     /// <summary>Creates a subscription; notifications go to <paramref name="onDataChange"/> on the session's processing loop.</summary>
     public async Task<UaSubscription> CreateSubscriptionAsync(TimeSpan publishingInterval, DataChangeHandler onDataChange, CancellationToken cancellationToken,
-        uint maxKeepAliveCount = 10, uint lifetimeCount = 60, uint maxNotificationsPerPublish = 0)
+        uint maxKeepAliveCount = 10, uint lifetimeCount = 60, uint maxNotificationsPerPublish = 0, ManagedBackpressure? backpressure = null)
     {
         var response = await CallAsync<CreateSubscriptionResponse>(new CreateSubscriptionRequest
         {
@@ -462,7 +462,7 @@ public sealed class UaSession : IAsyncDisposable
             PublishingEnabled = true,
         }, cancellationToken).ConfigureAwait(false);
         var subscription = new UaSubscription(this, response.SubscriptionId, TimeSpan.FromMilliseconds(response.RevisedPublishingInterval),
-            response.RevisedMaxKeepAliveCount, response.RevisedLifetimeCount, onDataChange);
+            response.RevisedMaxKeepAliveCount, response.RevisedLifetimeCount, onDataChange) { Backpressure = backpressure };
         _subscriptions[response.SubscriptionId] = subscription;
         _subscriptionAdded.TrySetResult();
         return subscription;
@@ -582,6 +582,10 @@ public sealed class UaSession : IAsyncDisposable
                     try
                     {
                         await HandlePublishResponseAsync(response, ct).ConfigureAwait(false);
+                        // backpressure: the consumer is full; the next messages wait here (publish requests keep
+                        // flowing so that the server's subscription never starves, responses queue in order)
+                        if (_subscriptions.TryGetValue(response.SubscriptionId, out var s) && s.Backpressure is { } wait)
+                            await wait(ct).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is PeerUnavailableException or ProtocolViolationException or ServiceResultException)
                     {

@@ -4,8 +4,15 @@ using SmartFactoryEdge.OpcUa.Services;
 
 namespace SmartFactoryEdge.OpcUa.Session;
 
-/// <summary>Called on the session's processing loop with the data changes of one notification message; must not block.</summary>
+/// <summary>
+/// Called on the session's processing loop with the data changes of one notification message; must not block.
+/// A handler that cannot take everything at once keeps the rest and lets the subscription's backpressure wait
+/// (see <see cref="ManagedBackpressure"/>): the loop awaits it before the next message.
+/// </summary>
 public delegate void DataChangeHandler(UaSubscription subscription, NotificationMessage message);
+
+/// <summary>Awaited by the session's processing loop after every message of a subscription: completes when the handler's consumer has room again.</summary>
+public delegate ValueTask ManagedBackpressure(CancellationToken cancellationToken);
 
 /// <summary>What to monitor: a node's Value with sampling, queue and deadband settings (Part 4, 5.12.2 and 7.21).</summary>
 public sealed record MonitoredItemSpec
@@ -191,4 +198,7 @@ public sealed class UaSubscription
     internal void MoveTo(UaSession session) => _session = session;
 
     internal DataChangeHandler Handler => _handler;
+
+    /// <summary>Awaited after every delivered message before the next one is processed (null: never waits).</summary>
+    public ManagedBackpressure? Backpressure { get; internal set; }
 }

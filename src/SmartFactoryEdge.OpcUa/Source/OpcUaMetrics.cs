@@ -12,8 +12,11 @@ public static class OpcUaMetrics
     /// <summary>Values received from servers and written to the pipeline.</summary>
     public static readonly Counter<long> Values = Meter.CreateCounter<long>("sfe.opcua.values", "{value}", "Values received and written to the pipeline");
 
-    /// <summary>Values the pipeline refused (full).</summary>
-    public static readonly Counter<long> Dropped = Meter.CreateCounter<long>("sfe.opcua.dropped", "{value}", "Values the pipeline refused");
+    /// <summary>Values lost because the pipeline was completed (shutdown) before it took them.</summary>
+    public static readonly Counter<long> Dropped = Meter.CreateCounter<long>("sfe.opcua.dropped", "{value}", "Values lost at shutdown");
+
+    /// <summary>Values the server flagged with the Overflow info bit (its item queue discarded values before them).</summary>
+    public static readonly Counter<long> Overflows = Meter.CreateCounter<long>("sfe.opcua.overflows", "{value}", "Values flagged Overflow by the server");
 
     /// <summary>Successful reconnects after an outage, by outcome (Reactivated, Transferred, Recreated).</summary>
     public static readonly Counter<long> Reconnects = Meter.CreateCounter<long>("sfe.opcua.reconnects", "{reconnect}", "Reconnects after an outage");

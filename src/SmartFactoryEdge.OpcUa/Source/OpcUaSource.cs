@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SmartFactoryEdge.Core.Health;
@@ -27,6 +28,12 @@ public sealed class OpcUaSource : ISampleSource
     private TagState[] _tags = [];
     private long _samples;
     private long _dropped;
+    private long _overflows;
+    private long _backpressureEpisodes;
+    // samples the pipeline had no room for: handed over in order by WaitForRoomAsync before the next message
+    private readonly Queue<Sample> _pending = new();
+    private readonly SemaphoreSlim _drain = new(1, 1);
+    private bool _overflowEpisode;
 
     private sealed class TagState(OpcUaTagOptions options)
     {
@@ -53,8 +60,20 @@ public sealed class OpcUaSource : ISampleSource
     /// <summary>Samples handed to the writer.</summary>
     public long SamplesWritten => Interlocked.Read(ref _samples);
 
-    /// <summary>Samples the writer refused (pipeline full).</summary>
+    /// <summary>Samples lost because the pipeline was completed (shutdown) before it took them.</summary>
     public long SamplesDropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Values whose status carried the Overflow info bit: the server's item queue discarded values before them.</summary>
+    public long ServerOverflows => Interlocked.Read(ref _overflows);
+
+    /// <summary>How often the pipeline was full and the source held values back.</summary>
+    public long BackpressureEpisodes => Interlocked.Read(ref _backpressureEpisodes);
+
+    /// <summary>Samples waiting for room in the pipeline (backpressure).</summary>
+    public int SamplesPending
+    {
+        get { lock (_pending) return _pending.Count; }
+    }
 
     /// <summary>The endpoint, security policy and mode of the last connection (null before the first); for the state document.</summary>
     public OpcUaSecurityStatus? Security { get; private set; }
@@ -71,6 +90,7 @@ public sealed class OpcUaSource : ISampleSource
         {
             UserCertificate = userCertificate,
             SessionName = "sfe:" + _options.Name,
+            OutstandingPublishRequests = _options.OutstandingPublishRequests ?? Math.Min(20, 3 + _options.Tags.Count / 1000),
             UserName = _options.UserName,
             Password = _options.PasswordEnvironmentVariable is { } env ? Environment.GetEnvironmentVariable(env) : null,
             Security = new UaSecurityOptions
@@ -107,6 +127,30 @@ public sealed class OpcUaSource : ISampleSource
         finally
         {
             Client = null;
+            // stopping: what still waits for room goes on while the pipeline drains (bounded), the rest is counted and logged
+            using (var last = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+            {
+                try
+                {
+                    await WaitForRoomAsync(writer, last.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // the pipeline did not take them in time
+                }
+            }
+            int left;
+            lock (_pending)
+            {
+                left = _pending.Count;
+                _pending.Clear();
+            }
+            if (left > 0)
+            {
+                Interlocked.Add(ref _dropped, left);
+                OpcUaMetrics.Dropped.Add(left, new KeyValuePair<string, object?>("source", Name));
+                OpcUaSourceLog.DroppedAtStop(_logger, Name, left);
+            }
         }
     }
 
@@ -120,6 +164,20 @@ public sealed class OpcUaSource : ISampleSource
             Write(writer, Sample.Faulted(tag.Options.Id, now, new StatusCode(StatusCodes.BadNotConnected), tag.Unit));
         }
         OpcUaSourceLog.Outage(_logger, Name, reason);
+        // no more messages will drive the hand-over while the server is away
+        if (SamplesPending > 0) _ = DrainInBackgroundAsync(writer);
+    }
+
+    private async Task DrainInBackgroundAsync(ISampleWriter writer)
+    {
+        try
+        {
+            await WaitForRoomAsync(writer, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // stopping: RunAsync accounts for what is left
+        }
     }
 
     private async Task<IReadOnlyList<ManagedSubscriptionSpec>> PrepareAsync(UaSession session, ISampleWriter writer, CancellationToken ct)
@@ -171,7 +229,8 @@ public sealed class OpcUaSource : ISampleSource
                         : null,
                 };
             }).ToArray();
-            specs.Add(new ManagedSubscriptionSpec(TimeSpan.FromMilliseconds(g.Key), items, (_, message) => OnData(writer, message), (uint)_options.MaxKeepAliveCount));
+            specs.Add(new ManagedSubscriptionSpec(TimeSpan.FromMilliseconds(g.Key), items, (_, message) => OnData(writer, message), (uint)_options.MaxKeepAliveCount,
+                c => WaitForRoomAsync(writer, c)));
         }
         return specs;
     }
@@ -195,7 +254,7 @@ public sealed class OpcUaSource : ISampleSource
     {
         var received = _time.GetUtcNow().UtcDateTime;
         var before = Interlocked.Read(ref _samples);
-        var droppedBefore = Interlocked.Read(ref _dropped);
+        var overflowsBefore = Interlocked.Read(ref _overflows);
         foreach (var n in message.DataChanges)
         {
             if (n.ClientHandle >= (uint)_tags.Length) continue;
@@ -204,6 +263,7 @@ public sealed class OpcUaSource : ISampleSource
             var dv = n.Value;
             var ts = dv.SourceTimestamp ?? dv.ServerTimestamp ?? received;
             if (ts == DateTime.MinValue) ts = dv.ServerTimestamp ?? received;
+            if ((dv.StatusCode.Code & OverflowInfoBits) == OverflowInfoBits) Interlocked.Increment(ref _overflows);
             Write(writer, new Sample(tag.Options.Id, ts, received, ToSampleValue(dv.Value), dv.StatusCode, tag.Unit));
         }
         if (message.StatusChange is { IsBad: true } status)
@@ -212,13 +272,73 @@ public sealed class OpcUaSource : ISampleSource
         }
         var tag0 = new KeyValuePair<string, object?>("source", Name);
         OpcUaMetrics.Values.Add(Interlocked.Read(ref _samples) - before, tag0);
-        if (Interlocked.Read(ref _dropped) - droppedBefore is > 0 and var d) OpcUaMetrics.Dropped.Add(d, tag0);
+        var overflows = Interlocked.Read(ref _overflows) - overflowsBefore;
+        if (overflows > 0)
+        {
+            OpcUaMetrics.Overflows.Add(overflows, tag0);
+            if (!_overflowEpisode) OpcUaSourceLog.ServerOverflow(_logger, Name, overflows);
+        }
+        _overflowEpisode = overflows > 0;
     }
 
+    // Part 4, 7.39.1: InfoType DataValue (0x400) with the Overflow bit (0x80)
+    private const uint OverflowInfoBits = 0x0000_0480;
+
+    /// <summary>Hands the sample on, or keeps it (in order) when the pipeline is full: never drops.</summary>
     private void Write(ISampleWriter writer, in Sample sample)
     {
-        if (writer.TryWrite(sample)) Interlocked.Increment(ref _samples);
-        else Interlocked.Increment(ref _dropped);
+        lock (_pending)
+        {
+            if (_pending.Count == 0 && writer.TryWrite(sample))
+            {
+                Interlocked.Increment(ref _samples);
+                return;
+            }
+            if (_pending.Count == 0 && Interlocked.Increment(ref _backpressureEpisodes) == 1) OpcUaSourceLog.Backpressure(_logger, Name);
+            _pending.Enqueue(sample);
+        }
+    }
+
+    /// <summary>
+    /// The subscription's backpressure: waits until every kept sample is in the pipeline. The session's processing
+    /// loop awaits this before the next notification message, so a full pipeline (fullMode wait) slows the source
+    /// down instead of losing values; the server's responses queue meanwhile.
+    /// </summary>
+    private async ValueTask WaitForRoomAsync(ISampleWriter writer, CancellationToken cancellationToken)
+    {
+        lock (_pending)
+        {
+            if (_pending.Count == 0) return;
+        }
+        await _drain.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var handed = 0L;
+            while (true)
+            {
+                Sample next;
+                lock (_pending)
+                {
+                    if (!_pending.TryPeek(out next)) break;
+                }
+                try
+                {
+                    await writer.WriteAsync(next, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ChannelClosedException)
+                {
+                    return; // the pipeline is completed: RunAsync counts what is left when it stops
+                }
+                lock (_pending) _pending.Dequeue();
+                Interlocked.Increment(ref _samples);
+                handed++;
+            }
+            OpcUaMetrics.Values.Add(handed, new KeyValuePair<string, object?>("source", Name));
+        }
+        finally
+        {
+            _drain.Release();
+        }
     }
 
     /// <summary>Maps a Variant to a sample value: numbers stay numbers (integers exact), text stays text.</summary>
@@ -263,4 +383,13 @@ internal static partial class OpcUaSourceLog
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "{Source}: connection lost ({Reason}); tags marked BadNotConnected until it is back")]
     public static partial void Outage(ILogger logger, string source, string reason);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Information, Message = "{Source}: the pipeline is full; holding values and slowing the subscription down (backpressure; logged once, see BackpressureEpisodes)")]
+    public static partial void Backpressure(ILogger logger, string source);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Warning, Message = "{Source}: the server's item queues overflowed ({Count} values flagged Overflow in one message): it discarded values; raise queueSize or outstandingPublishRequests")]
+    public static partial void ServerOverflow(ILogger logger, string source, long count);
+
+    [LoggerMessage(EventId = 1306, Level = LogLevel.Warning, Message = "{Source}: {Count} values were still waiting for the pipeline when the source stopped; dropped")]
+    public static partial void DroppedAtStop(ILogger logger, string source, long count);
 }

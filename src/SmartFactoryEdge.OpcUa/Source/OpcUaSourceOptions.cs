@@ -85,6 +85,13 @@ public sealed record OpcUaEndpointOptions
     [Range(1, 1000)]
     public int MaxKeepAliveCount { get; init; } = 5;
 
+    /// <summary>
+    /// Publish requests kept outstanding; null sizes it from the tag count (servers put at most ~1000 notifications
+    /// in one message, so 10k tags at 100 ms need many messages per interval): 3 + tags / 1000, at most 20.
+    /// </summary>
+    [Range(1, 100)]
+    public int? OutstandingPublishRequests { get; init; }
+
     public List<OpcUaTagOptions> Tags { get; init; } = [];
 }
 

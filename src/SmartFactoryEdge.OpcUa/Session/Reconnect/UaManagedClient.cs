@@ -10,7 +10,8 @@ using SmartFactoryEdge.OpcUa.Services;
 namespace SmartFactoryEdge.OpcUa.Session.Reconnect;
 
 /// <summary>A subscription the managed client keeps alive across reconnects.</summary>
-public sealed record ManagedSubscriptionSpec(TimeSpan PublishingInterval, IReadOnlyList<MonitoredItemSpec> Items, DataChangeHandler Handler, uint MaxKeepAliveCount = 10);
+public sealed record ManagedSubscriptionSpec(TimeSpan PublishingInterval, IReadOnlyList<MonitoredItemSpec> Items, DataChangeHandler Handler, uint MaxKeepAliveCount = 10,
+    ManagedBackpressure? Backpressure = null);
 
 /// <summary>How the managed client watches and heals its session.</summary>
 public sealed record UaReconnectOptions
@@ -243,7 +244,7 @@ public sealed class UaManagedClient : IAsyncDisposable
         {
             var (spec, live) = _subscriptions[i];
             if (live is not null) continue;
-            var sub = await session.CreateSubscriptionAsync(spec.PublishingInterval, spec.Handler, ct, spec.MaxKeepAliveCount).ConfigureAwait(false);
+            var sub = await session.CreateSubscriptionAsync(spec.PublishingInterval, spec.Handler, ct, spec.MaxKeepAliveCount, backpressure: spec.Backpressure).ConfigureAwait(false);
             var results = await sub.CreateMonitoredItemsAsync(spec.Items, ct).ConfigureAwait(false);
             var bad = results.Count(r => r.StatusCode.IsBad);
             if (bad > 0) ManagedClientLog.ItemsRefused(_logger, _endpointUrl, bad, spec.Items.Count, results.First(r => r.StatusCode.IsBad).StatusCode.ToString());
