@@ -153,4 +153,26 @@ public sealed class AnomalyStageAlarmTests
         Assert.True(Count(AnomalyEventMode.Every) >= 40, $"{Count(AnomalyEventMode.Every)} alerting rows of 50 broken ones");
         Assert.Equal(1, Count(AnomalyEventMode.Onset));
     }
+
+    [Fact]
+    public void AnActiveAlarmAllocatesNothingPerSample()
+    {
+        var stage = new AnomalyStage(Options(clearAfter: 1_000_000));
+        var events = new List<AnomalyEvent>(16);
+        var high = Sample.Good("t", T0, High);
+        var low = Sample.Good("t", T0, 0);
+        stage.Process(high, events); // the onset: one event (allocated, once per alarm)
+        Assert.Single(events);
+        for (var i = 0; i < 1000; i++) stage.Process((i & 1) == 0 ? high : low, events);
+        // three passes: a per-sample allocation shows in every pass, a one-off runtime allocation (tiered JIT) in one at most
+        var least = long.MaxValue;
+        for (var pass = 0; pass < 3; pass++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 2000; i++) stage.Process((i & 1) == 0 ? high : low, events);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, least);
+        Assert.Single(events); // alerts inside the active alarm raised nothing
+    }
 }
