@@ -12,6 +12,8 @@ public class DetectorBehaviourTests
         // noise, then a spike at 700 for the spike detectors, a level shift from 700 for the others
         var x = DetectorCatalog.Noise(1000, seed: 42);
         if (kind is "iid-spike" or "ssa-spike" or "sr") x[700] += 15;
+        else if (kind is "stuck")
+            for (var i = 700; i < 1000; i++) x[i] = x[699]; // the signal freezes
         else if (kind is "ssa-changepoint")
             for (var i = 700; i < 1000; i++) x[i] += 0.5 * (i - 699) * (i - 699); // forecast errors must keep growing
         else if (kind is "iid-changepoint")

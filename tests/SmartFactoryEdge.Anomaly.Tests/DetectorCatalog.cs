@@ -21,6 +21,7 @@ internal static class DetectorCatalog
         Uni("nelson"),
         Uni("sfe-ensemble", ("window", 300), ("history", 300), ("suppress", 50)),
         Uni("sfe-multiscale", ("window", 300), ("history", 300), ("suppress", 50), ("seasonalLearn", 200), ("rebinEvery", 200)),
+        Uni("stuck", ("samples", 20)),
     ];
 
     public static IEnumerable<DetectorOptions> Multivariate =>

@@ -276,6 +276,22 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void AnomalyAlarmSettingsBindAndAClearAfterBelowOneIsRefused()
+    {
+        var good = ValidHead + "\nanomaly:\n  eventMode: every\n  clearAfter: 7\n  tags:\n    - tag: pump1.flow\n      detectors: [{ kind: stuck, clearAfter: 3, parameters: { samples: 10 } }]\n" + ValidTail;
+        var (config, errors, _) = Load(good);
+        Assert.Empty(errors);
+        Assert.Equal(SmartFactoryEdge.Anomaly.Configuration.AnomalyEventMode.Every, config!.Anomaly!.EventMode);
+        Assert.Equal(7, config.Anomaly.ClearAfter);
+        Assert.Equal(3, config.Anomaly.Tags[0].Detectors[0].ClearAfter);
+        var (_, bad, _) = Load(good.Replace("clearAfter: 7", "clearAfter: 0", StringComparison.Ordinal).Replace("clearAfter: 3", "clearAfter: -1", StringComparison.Ordinal));
+        Assert.Contains(bad, e => e.KeyPath == "anomaly" && e.Message.Contains("anomaly.clearAfter must be at least 1", StringComparison.Ordinal));
+        Assert.Contains(bad, e => e.KeyPath == "anomaly" && e.Message.Contains("detector 'stuck' clearAfter must be at least 1", StringComparison.Ordinal));
+        var (_, mode, _) = Load(good.Replace("eventMode: every", "eventMode: sometimes", StringComparison.Ordinal));
+        Assert.Contains(mode, e => e.KeyPath == "anomaly.eventMode");
+    }
+
+    [Fact]
     public void NoSourcesAndNoSinksAreBothReported()
     {
         var (_, errors, path) = Load(ValidHead + "\nsinks:\n  file: { enabled: false }\n");

@@ -13,7 +13,7 @@ public static class DetectorFactory
 {
     /// <summary>Univariate kinds.</summary>
     public static IReadOnlyList<string> Kinds { get; } =
-        ["iid-spike", "iid-changepoint", "ssa-spike", "ssa-changepoint", "sr", "ewma", "cusum", "western-electric", "nelson", "sfe-ensemble", "sfe-multiscale"];
+        ["iid-spike", "iid-changepoint", "ssa-spike", "ssa-changepoint", "sr", "ewma", "cusum", "western-electric", "nelson", "sfe-ensemble", "sfe-multiscale", "stuck"];
 
     /// <summary>Multivariate kinds.</summary>
     public static IReadOnlyList<string> MultivariateKinds { get; } = ["pca-t2spe", "randomized-pca", "sfe-adaptive", "sfe-changepoint"];
@@ -71,6 +71,7 @@ public static class DetectorFactory
             }),
             "sfe-ensemble" => new SfeEnsembleDetector(SfeEnsembleOptions.From(p)),
             "sfe-multiscale" => new SfeMultiScaleDetector(SfeMultiScaleOptions.From(p)),
+            "stuck" => new StuckSignalDetector(new StuckSignalOptions { Samples = p.Int("samples", 30), Epsilon = p.Get("epsilon", 0) }),
             _ => throw new ArgumentException($"Unknown detector kind '{options.Kind}'; known: {string.Join(", ", Kinds)} (multivariate: {string.Join(", ", MultivariateKinds)}).", nameof(options)),
         };
         p.ThrowOnUnused();

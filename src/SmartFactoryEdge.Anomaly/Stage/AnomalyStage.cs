@@ -10,6 +10,11 @@ namespace SmartFactoryEdge.Anomaly.Stage;
 /// I/O, no clocks; the caller passes in samples and sends the events. Samples without a Good numeric value are skipped
 /// (a Bad sample is a data-path fault, not an anomaly). Not thread-safe: one consumer.
 /// </summary>
+/// <remarks>
+/// Each (tag or asset, detector) pair is an alarm (ISA-18.2 style): in <see cref="AnomalyEventMode.Onset"/> mode an event is
+/// raised when the detector's alert goes from normal to alert, and the alarm stays active, raising nothing more, until the
+/// detector has been normal for <c>clearAfter</c> consecutive samples (rows). Scores are published for every sample either way.
+/// </remarks>
 public sealed partial class AnomalyStage
 {
     private readonly Dictionary<string, TagDetectors> _byTag = new(StringComparer.Ordinal);
@@ -21,6 +26,7 @@ public sealed partial class AnomalyStage
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         if (!options.Enabled) return;
+        foreach (var problem in options.ValidateAlarms()) throw new ArgumentException(problem);
         foreach (var t in options.Tags)
         {
             if (string.IsNullOrEmpty(t.Tag)) throw new ArgumentException("anomaly.tags: an entry has no tag.");
@@ -29,7 +35,7 @@ public sealed partial class AnomalyStage
             {
                 try
                 {
-                    list.Add((d, DetectorFactory.Create(d)));
+                    list.Add(new UniSlot(d, DetectorFactory.Create(d), d.ClearAfter ?? options.ClearAfter));
                 }
                 catch (ArgumentException e)
                 {
@@ -46,7 +52,7 @@ public sealed partial class AnomalyStage
             {
                 try
                 {
-                    asset.Detectors.Add((d, DetectorFactory.CreateMultivariate(d, a.Tags.Count)));
+                    asset.Detectors.Add(new MultiSlot(d, DetectorFactory.CreateMultivariate(d, a.Tags.Count), d.ClearAfter ?? options.ClearAfter));
                 }
                 catch (ArgumentException e)
                 {
@@ -68,7 +74,7 @@ public sealed partial class AnomalyStage
     }
 
     /// <summary>
-    /// Feeds one sample. Appends an event per alert to <paramref name="events"/> and, when <see cref="AnomalyOptions.PublishScores"/>
+    /// Feeds one sample. Appends an event per alarm onset (per alert in <see cref="AnomalyEventMode.Every"/> mode) to <paramref name="events"/> and, when <see cref="AnomalyOptions.PublishScores"/>
     /// is set, one score sample per detector to <paramref name="scores"/>. Returns the number of events appended.
     /// </summary>
     public int Process(in Sample sample, ICollection<AnomalyEvent> events, ICollection<Sample>? scores = null)
@@ -79,12 +85,14 @@ public sealed partial class AnomalyStage
         var value = sample.Value.AsDouble;
         if (!double.IsFinite(value)) return 0;
         var n = 0;
-        foreach (var (opt, det) in t.Detectors)
+        var every = Options.EventMode == AnomalyEventMode.Every;
+        foreach (var slot in t.Detectors)
         {
-            var o = det.Update(value);
+            var opt = slot.Options;
+            var o = slot.Detector.Update(value);
             if (Options.PublishScores && scores is not null && o.IsReady)
                 scores.Add(Sample.Good($"{sample.TagId}/anomaly/{opt.Name ?? opt.Kind}", sample.SourceTimestamp, o.Score));
-            if (!o.Alert) continue;
+            if (!slot.Alarm.Raises(o.Alert, every)) continue;
             events.Add(new AnomalyEvent
             {
                 TagId = sample.TagId, Detector = opt.Name ?? opt.Kind, Timestamp = sample.SourceTimestamp, Score = o.Score, Threshold = o.Threshold,
@@ -101,10 +109,11 @@ public sealed partial class AnomalyStage
             asset.Timestamp = sample.SourceTimestamp;
             if (asset.Fresh.Contains(false)) continue;
             Array.Clear(asset.Fresh);
-            foreach (var (opt, det) in asset.Detectors)
+            foreach (var slot in asset.Detectors)
             {
-                var o = det.Update(asset.Row);
-                if (!o.Alert) continue;
+                var opt = slot.Options;
+                var o = slot.Detector.Update(asset.Row);
+                if (!slot.Alarm.Raises(o.Alert, every)) continue;
                 events.Add(new AnomalyEvent
                 {
                     AssetId = asset.Options.Asset, Detector = opt.Name ?? opt.Kind, Timestamp = asset.Timestamp, Score = o.Score, Threshold = o.Threshold,
@@ -118,9 +127,56 @@ public sealed partial class AnomalyStage
         return n;
     }
 
+    /// <summary>
+    /// The alarm of one (tag or asset, detector): active from an onset until <see cref="ClearAfter"/> consecutive normal
+    /// verdicts. A mutable struct held in a field of its slot: updated in place, no allocation.
+    /// </summary>
+    private struct AlarmState(int clearAfter)
+    {
+        public readonly int ClearAfter = clearAfter;
+        public bool Active;
+        public int NormalRun;
+
+        /// <summary>Advances the alarm by one verdict; true when it raises an event.</summary>
+        public bool Raises(bool alert, bool every)
+        {
+            if (alert)
+            {
+                NormalRun = 0;
+                if (Active) return every;
+                Active = true;
+                return true;
+            }
+            if (Active && ++NormalRun >= ClearAfter)
+            {
+                Active = false;
+                NormalRun = 0;
+            }
+            return false;
+        }
+    }
+
+    private sealed class UniSlot(DetectorOptions options, IStreamingDetector detector, int clearAfter)
+    {
+        public DetectorOptions Options { get; } = options;
+
+        public IStreamingDetector Detector { get; } = detector;
+
+        public AlarmState Alarm = new(clearAfter);
+    }
+
+    private sealed class MultiSlot(DetectorOptions options, IMultivariateDetector detector, int clearAfter)
+    {
+        public DetectorOptions Options { get; } = options;
+
+        public IMultivariateDetector Detector { get; } = detector;
+
+        public AlarmState Alarm = new(clearAfter);
+    }
+
     private sealed class TagDetectors
     {
-        public List<(DetectorOptions Options, IStreamingDetector Detector)> Detectors { get; } = [];
+        public List<UniSlot> Detectors { get; } = [];
 
         public List<(AssetDetectors Asset, int Index)> Assets { get; } = [];
     }
@@ -135,6 +191,6 @@ public sealed partial class AnomalyStage
 
         public DateTime Timestamp { get; set; }
 
-        public List<(DetectorOptions Options, IMultivariateDetector Detector)> Detectors { get; } = [];
+        public List<MultiSlot> Detectors { get; } = [];
     }
 }

@@ -5,11 +5,14 @@ using SmartFactoryEdge.Anomaly.Configuration;
 
 namespace SmartFactoryEdge.Anomaly.Stage;
 
-/// <summary>Checkpoints of the whole stage: every detector's state and the partly filled asset rows, bound to the configuration.</summary>
+/// <summary>
+/// Checkpoints of the whole stage: every detector's state, its alarm state and the partly filled asset rows, bound to the
+/// configuration. Version 1 (before alarms had states) is still read: its alarms start normal.
+/// </summary>
 public sealed partial class AnomalyStage
 {
     private const string CheckpointKind = "sfe-anomaly-stage";
-    private const int CheckpointVersion = 1;
+    private const int CheckpointVersion = 2;
 
     /// <summary>
     /// SHA-256 over a canonical text of the options (tags, assets, detector kinds, names, parameters, model versions):
@@ -56,7 +59,11 @@ public sealed partial class AnomalyStage
         {
             w.WriteString(tag);
             w.WriteInt32(t.Detectors.Count);
-            foreach (var (_, d) in t.Detectors) d.WriteState(w);
+            foreach (var slot in t.Detectors)
+            {
+                slot.Detector.WriteState(w);
+                WriteAlarm(w, slot.Alarm);
+            }
         }
         w.WriteInt32(_assets.Count);
         foreach (var a in _assets)
@@ -66,9 +73,29 @@ public sealed partial class AnomalyStage
             w.WriteDoubles(a.Fresh.Select(f => f ? 1.0 : 0.0).ToArray());
             w.WriteInt64(a.Timestamp.Ticks);
             w.WriteInt32(a.Detectors.Count);
-            foreach (var (_, d) in a.Detectors) d.WriteState(w);
+            foreach (var slot in a.Detectors)
+            {
+                slot.Detector.WriteState(w);
+                WriteAlarm(w, slot.Alarm);
+            }
         }
         return w.ToArray();
+    }
+
+    private static void WriteAlarm(StateWriter w, in AlarmState alarm)
+    {
+        w.WriteBool(alarm.Active);
+        w.WriteInt32(alarm.NormalRun);
+    }
+
+    private static void ReadAlarm(ref StateReader r, ref AlarmState alarm, int version, string where)
+    {
+        if (version < 2) return;
+        var active = r.ReadInt32();
+        var run = r.ReadInt32();
+        if (active is not (0 or 1) || run < 0) throw new InvalidDataException($"{where}: invalid alarm state ({active}, {run}).");
+        alarm.Active = active == 1;
+        alarm.NormalRun = alarm.Active ? Math.Min(run, alarm.ClearAfter - 1) : 0; // clearAfter may have been lowered since
     }
 
     /// <summary>
@@ -81,7 +108,10 @@ public sealed partial class AnomalyStage
         try
         {
             var r = new StateReader(checkpoint);
-            r.ReadHeader(CheckpointKind, CheckpointVersion);
+            var kind = r.ReadString();
+            var version = r.ReadInt32();
+            if (kind != CheckpointKind || version is < 1 or > CheckpointVersion)
+                throw new InvalidDataException($"Checkpoint is for '{kind}' v{version}, expected '{CheckpointKind}' v1..v{CheckpointVersion}.");
             var fingerprint = r.ReadString();
             if (fingerprint != Fingerprint(options))
             {
@@ -95,7 +125,11 @@ public sealed partial class AnomalyStage
                 var name = r.ReadString();
                 if (name != tag) throw new InvalidDataException($"tag '{name}' in the checkpoint where '{tag}' was expected.");
                 if (r.ReadInt32() != t.Detectors.Count) throw new InvalidDataException($"tag '{tag}': another number of detectors.");
-                foreach (var (_, d) in t.Detectors) d.ReadState(ref r);
+                foreach (var slot in t.Detectors)
+                {
+                    slot.Detector.ReadState(ref r);
+                    ReadAlarm(ref r, ref slot.Alarm, version, $"tag '{tag}'");
+                }
             }
             var assets = r.ReadInt32();
             if (assets != stage._assets.Count) throw new InvalidDataException($"{assets} assets in the checkpoint, {stage._assets.Count} configured.");
@@ -111,7 +145,11 @@ public sealed partial class AnomalyStage
                 if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks) throw new InvalidDataException($"asset '{name}': timestamp out of range.");
                 a.Timestamp = new DateTime(ticks, DateTimeKind.Utc);
                 if (r.ReadInt32() != a.Detectors.Count) throw new InvalidDataException($"asset '{name}': another number of detectors.");
-                foreach (var (_, d) in a.Detectors) d.ReadState(ref r);
+                foreach (var slot in a.Detectors)
+                {
+                    slot.Detector.ReadState(ref r);
+                    ReadAlarm(ref r, ref slot.Alarm, version, $"asset '{name}'");
+                }
             }
             if (r.Remaining != 0) throw new InvalidDataException($"{r.Remaining} trailing bytes at offset {r.Offset}.");
             reason = null;

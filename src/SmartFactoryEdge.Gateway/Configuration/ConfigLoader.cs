@@ -262,6 +262,8 @@ public static class ConfigLoader
                 }
             }
         }
+        foreach (var problem in anomaly.ValidateAlarms())
+            binder.Error(binder.Locate(anomaly), "anomaly", problem);
         for (int i = 0; i < anomaly.Tags.Count; i++)
         {
             var tag = anomaly.Tags[i];
