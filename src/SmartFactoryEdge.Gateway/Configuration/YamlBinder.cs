@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Reflection;
@@ -126,7 +127,7 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         foreach (var property in properties.Values)
         {
             if (seen.ContainsKey(property.Name)) continue;
-            if (property.IsDefined(typeof(RequiredMemberAttribute)) || property.IsDefined(typeof(RequiredAttribute)))
+            if (property.IsRequired)
             {
                 Error(node?.Start ?? at, Join(path, CamelCase(property.Name)), $"required key '{CamelCase(property.Name)}' is missing");
                 complete = false;
@@ -165,9 +166,9 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
     /// <summary>True when a required key of <paramref name="instance"/> was missing: rules that read it must skip it.</summary>
     public bool IsIncomplete(object instance) => _incomplete.Contains(instance);
 
-    private void ValidateProperty(PropertyInfo property, object? value, Mark at, string path, YamlNode node)
+    private void ValidateProperty(BoundProperty property, object? value, Mark at, string path, YamlNode node)
     {
-        foreach (var attribute in property.GetCustomAttributes<ValidationAttribute>())
+        foreach (var attribute in property.Validations)
         {
             if (value is null && attribute is not RequiredAttribute) continue;
             if (attribute.IsValid(value)) continue;
@@ -291,12 +292,30 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
     }
 
-    private static Dictionary<string, PropertyInfo> BindableProperties(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.SetMethod is { IsPublic: true })
-            .ToDictionary(p => Normalize(p.Name), StringComparer.Ordinal);
+    /// <summary>Reflection facts about a bindable property, looked up once per type rather than once per YAML node.</summary>
+    private sealed class BoundProperty(PropertyInfo info)
+    {
+        public PropertyInfo Info { get; } = info;
+        public string Name { get; } = info.Name;
+        public Type PropertyType { get; } = info.PropertyType;
+        public bool IsNullable { get; } = ComputeNullable(info);
+        public bool IsRequired { get; } = info.IsDefined(typeof(RequiredMemberAttribute)) || info.IsDefined(typeof(RequiredAttribute));
+        public ValidationAttribute[] Validations { get; } = info.GetCustomAttributes<ValidationAttribute>().ToArray();
+        public void SetValue(object instance, object? value) => Info.SetValue(instance, value);
+        public object? GetValue(object instance) => Info.GetValue(instance);
+    }
 
-    private static bool IsNullable(PropertyInfo property)
+    private static readonly ConcurrentDictionary<Type, Dictionary<string, BoundProperty>> PropertiesByType = new();
+    private static readonly ConcurrentDictionary<Type, string> KnownKeysByType = new();
+
+    private static Dictionary<string, BoundProperty> BindableProperties(Type type) =>
+        PropertiesByType.GetOrAdd(type, static t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0 && p.SetMethod is { IsPublic: true })
+            .ToDictionary(p => Normalize(p.Name), p => new BoundProperty(p), StringComparer.Ordinal));
+
+    private static bool IsNullable(BoundProperty property) => property.IsNullable;
+
+    private static bool ComputeNullable(PropertyInfo property)
     {
         if (property.PropertyType.IsValueType) return Nullable.GetUnderlyingType(property.PropertyType) is not null;
         return new NullabilityInfoContext().Create(property).WriteState != NullabilityState.NotNull;
