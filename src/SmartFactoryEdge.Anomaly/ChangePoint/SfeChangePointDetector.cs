@@ -1,3 +1,4 @@
+using SmartFactoryEdge.Anomaly.Internal;
 using SmartFactoryEdge.Anomaly.Configuration;
 
 namespace SmartFactoryEdge.Anomaly.ChangePoint;
@@ -152,10 +153,7 @@ public sealed class SfeChangePointDetector : IMultivariateDetector
             }
 
             Array.Sort(_calib);
-            var pos = Options.CalibrationQuantile * (_calib.Length - 1);
-            var lo = (int)Math.Floor(pos);
-            var hi = Math.Min(lo + 1, _calib.Length - 1);
-            _unit[j] = _invSd[j] == 0 ? double.PositiveInfinity : Math.Max(_calib[lo] + (_calib[hi] - _calib[lo]) * (pos - lo), 1e-3);
+            _unit[j] = _invSd[j] == 0 ? double.PositiveInfinity : Math.Max(Quantiles.OfSorted(_calib, Options.CalibrationQuantile), 1e-3);
             _fast[j] = f;
             _ref[j] = rf;
         }

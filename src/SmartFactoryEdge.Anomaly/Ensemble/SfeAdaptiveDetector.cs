@@ -160,20 +160,10 @@ public sealed class SfeAdaptiveDetector : IMultivariateDetector
         for (var j = 0; j < d; j++)
         {
             for (var r = Options.SettleRows; r < n; r++) col[r - Options.SettleRows] = _calib[r * d + j];
-            _unit[j] = Math.Max(Quantile(col, Options.CalibrationQuantile), 1e-3);
+            _unit[j] = Math.Max(Quantiles.Of(col, Options.CalibrationQuantile), 1e-3);
         }
 
         _calibrated = true;
-    }
-
-    private static double Quantile(double[] values, double q)
-    {
-        var s = (double[])values.Clone();
-        Array.Sort(s);
-        var pos = q * (s.Length - 1);
-        var lo = (int)Math.Floor(pos);
-        var hi = Math.Min(lo + 1, s.Length - 1);
-        return s[lo] + (s[hi] - s[lo]) * (pos - lo);
     }
 
     public void Reset()

@@ -1,3 +1,4 @@
+using SmartFactoryEdge.Anomaly.Internal;
 using MathNet.Numerics.Distributions;
 using SmartFactoryEdge.Anomaly.Pca;
 
@@ -113,8 +114,8 @@ public static class AssetModelTrainer
         var t2s = new double[fitRows];
         var spes = new double[fitRows];
         for (var r = 0; r < fitRows; r++) (t2s[r], spes[r]) = scorer.Statistics(fitData.Slice(r * d, d));
-        var t2Limit = Math.Max(t2Theory, PcaMonitor.Quantile(t2s, 1 - alpha)) * options.LimitFactor;
-        var speLimit = Math.Max(Math.Max(speTheory, PcaMonitor.Quantile(spes, 1 - alpha)), 1e-9) * options.LimitFactor;
+        var t2Limit = Math.Max(t2Theory, Quantiles.Of(t2s, 1 - alpha)) * options.LimitFactor;
+        var speLimit = Math.Max(Math.Max(speTheory, Quantiles.Of(spes, 1 - alpha)), 1e-9) * options.LimitFactor;
         var final = draft with { Pca = pca with { T2Limit = t2Limit, SpeLimit = speLimit } };
 
         // evaluation: alarm rates on the fit rows and on the held-out tail (normal data: both should be near alpha)

@@ -184,8 +184,8 @@ public sealed class PcaMonitor : IMultivariateDetector
             var t2s = new double[n];
             var spes = new double[n];
             for (var r = 0; r < n; r++) (t2s[r], spes[r]) = Statistics(_training.AsSpan(r * d, d));
-            t2Limit = Quantile(t2s, 1 - alpha);
-            speLimit = Quantile(spes, 1 - alpha);
+            t2Limit = Quantiles.Of(t2s, 1 - alpha);
+            speLimit = Quantiles.Of(spes, 1 - alpha);
         }
         else
         {
@@ -216,16 +216,6 @@ public sealed class PcaMonitor : IMultivariateDetector
 
         T2Limit = t2Limit * Options.LimitFactor;
         SpeLimit = Math.Max(speLimit, 1e-12) * Options.LimitFactor;
-    }
-
-    internal static double Quantile(double[] values, double q)
-    {
-        var s = (double[])values.Clone();
-        Array.Sort(s);
-        var pos = q * (s.Length - 1);
-        var lo = (int)Math.Floor(pos);
-        var hi = Math.Min(lo + 1, s.Length - 1);
-        return s[lo] + (s[hi] - s[lo]) * (pos - lo);
     }
 
     public void Reset()
