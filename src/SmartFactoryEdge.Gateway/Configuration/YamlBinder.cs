@@ -4,8 +4,6 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace SmartFactoryEdge.Gateway.Configuration;
 
@@ -21,47 +19,47 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
     private readonly string _file = file;
     private readonly List<ConfigError> _errors = errors;
     private readonly HashSet<object> _incomplete = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<object, (YamlMappingNode Node, Dictionary<string, YamlNode> Keys)> _located = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<object, (ConfigMapping Node, Dictionary<string, ConfigNode> Keys)> _located = new(ReferenceEqualityComparer.Instance);
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 
     /// <summary>Binds <paramref name="node"/> (null when the key is absent) to a new <typeparamref name="T"/>.</summary>
-    public T Bind<T>(YamlNode? node, string path) where T : class => (T)(BindObject(node, typeof(T), path, node?.Start ?? Mark.Empty) ?? Activator.CreateInstance(typeof(T))!);
+    public T Bind<T>(ConfigNode? node, string path) where T : class => (T)(BindObject(node, typeof(T), path, node?.Position ?? ConfigPosition.None) ?? Activator.CreateInstance(typeof(T))!);
 
     /// <summary>Where a bound object (or one of its keys) stands in the file, for rules checked after binding.</summary>
-    public Mark Locate(object instance, string? key = null)
+    public ConfigPosition Locate(object instance, string? key = null)
     {
-        if (!_located.TryGetValue(instance, out var entry)) return Mark.Empty;
+        if (!_located.TryGetValue(instance, out var entry)) return ConfigPosition.None;
         if (key is not null)
         {
             foreach (var (name, keyNode) in entry.Keys)
             {
-                if (Normalize(name) == Normalize(key)) return keyNode.Start;
+                if (Normalize(name) == Normalize(key)) return keyNode.Position;
             }
         }
-        return entry.Node.Start;
+        return entry.Node.Position;
     }
 
     /// <summary>The mark of a key's value (rather than the key), e.g. to point at a duplicated id.</summary>
-    public Mark LocateValue(object instance, string key)
+    public ConfigPosition LocateValue(object instance, string key)
     {
-        if (!_located.TryGetValue(instance, out var entry)) return Mark.Empty;
+        if (!_located.TryGetValue(instance, out var entry)) return ConfigPosition.None;
         foreach (var (k, v) in entry.Node.Children)
         {
-            if (k is YamlScalarNode s && Normalize(s.Value ?? "") == Normalize(key)) return v.Start;
+            if (k is ConfigScalar s && Normalize(s.Value) == Normalize(key)) return v.Position;
         }
-        return entry.Node.Start;
+        return entry.Node.Position;
     }
 
-    public void Error(Mark at, string path, string message) => _errors.Add(new ConfigError(_file, (int)at.Line, (int)at.Column, path, message));
+    public void Error(ConfigPosition at, string path, string message) => _errors.Add(new ConfigError(_file, (int)at.Line, (int)at.Column, path, message));
 
-    private object? BindValue(YamlNode node, Type type, string path)
+    private object? BindValue(ConfigNode node, Type type, string path)
     {
         var underlying = Nullable.GetUnderlyingType(type);
-        if (node is YamlScalarNode { Value: null or "" or "~" or "null", Style: ScalarStyle.Plain })
+        if (IsEmpty(node))
         {
             if (underlying is not null || !type.IsValueType) return null;
-            Error(node.Start, path, $"a value of type {Describe(type)} is required, but the key is empty");
+            Error(node.Position, path, $"a value of type {Describe(type)} is required, but the key is empty");
             return null;
         }
         type = underlying ?? type;
@@ -79,35 +77,35 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         if (type.IsEnum) return ParseEnum(node, type, path);
         if (TryGetDictionaryValueType(type, out var valueType)) return BindDictionary(node, type, valueType, path);
         if (TryGetListElementType(type, out var elementType)) return BindList(node, type, elementType, path);
-        if (type.IsClass && type.GetConstructor(Type.EmptyTypes) is not null) return BindObject(node, type, path, node.Start);
+        if (type.IsClass && type.GetConstructor(Type.EmptyTypes) is not null) return BindObject(node, type, path, node.Position);
         throw new NotSupportedException($"The configuration binder does not know how to bind {type}.");
     }
 
-    private object? BindObject(YamlNode? node, Type type, string path, Mark at)
+    private object? BindObject(ConfigNode? node, Type type, string path, ConfigPosition at)
     {
         var instance = Activator.CreateInstance(type)!;
         var properties = BindableProperties(type);
-        var seen = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
         var complete = true;
         if (node is not null && !IsEmpty(node))
         {
-            if (node is not YamlMappingNode mapping)
+            if (node is not ConfigMapping mapping)
             {
-                Error(node.Start, path, $"expected a mapping (key: value lines) for {Describe(type)}, found {NodeKind(node)}");
+                Error(node.Position, path, $"expected a mapping (key: value lines) for {Describe(type)}, found {NodeKind(node)}");
                 return null;
             }
             foreach (var (keyNode, valueNode) in mapping.Children)
             {
-                if (keyNode is not YamlScalarNode { Value: { } key })
+                if (keyNode is not ConfigScalar { Value: var key })
                 {
-                    Error(keyNode.Start, path, "a key must be a plain name, not a list or mapping");
+                    Error(keyNode.Position, path, "a key must be a plain name, not a list or mapping");
                     continue;
                 }
                 var childPath = Join(path, key);
                 if (!properties.TryGetValue(Normalize(key), out var property))
                 {
                     var hint = Nearest(key, properties.Values.Select(p => CamelCase(p.Name)));
-                    Error(keyNode.Start, childPath, $"unknown key '{key}'" + (hint is null ? $" (known keys: {string.Join(", ", properties.Values.Select(p => CamelCase(p.Name)))})" : $"; did you mean '{hint}'?"));
+                    Error(keyNode.Position, childPath, $"unknown key '{key}'" + (hint is null ? $" (known keys: {string.Join(", ", properties.Values.Select(p => CamelCase(p.Name)))})" : $"; did you mean '{hint}'?"));
                     continue;
                 }
                 seen[property.Name] = keyNode;
@@ -118,10 +116,10 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
                 else if (_errors.Count == errorsBefore && IsNullable(property)) property.SetValue(instance, null);
                 else if (!IsNullable(property) && property.GetValue(instance) is null)
                 {
-                    if (_errors.Count == errorsBefore) Error(valueNode.Start, childPath, $"'{key}' needs a value");
+                    if (_errors.Count == errorsBefore) Error(valueNode.Position, childPath, $"'{key}' needs a value");
                     complete = false;
                 }
-                ValidateProperty(property, value, valueNode.Start, childPath, valueNode);
+                ValidateProperty(property, value, valueNode.Position, childPath, valueNode);
             }
         }
         foreach (var property in properties.Values)
@@ -129,11 +127,11 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
             if (seen.ContainsKey(property.Name)) continue;
             if (property.IsRequired)
             {
-                Error(node?.Start ?? at, Join(path, CamelCase(property.Name)), $"required key '{CamelCase(property.Name)}' is missing");
+                Error(node?.Position ?? at, Join(path, CamelCase(property.Name)), $"required key '{CamelCase(property.Name)}' is missing");
                 complete = false;
             }
         }
-        if (node is YamlMappingNode located) _located[instance] = (located, seen);
+        if (node is ConfigMapping located) _located[instance] = (located, seen);
         // cross-field rules assume the required keys are there; a missing one is already reported
         if (instance is IValidatableConfig validatable && node is not null)
         {
@@ -150,7 +148,7 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
             foreach (var (key, message) in problems)
             {
                 var keyNode = key is null ? null : seen.GetValueOrDefault(properties.GetValueOrDefault(Normalize(key))?.Name ?? "");
-                Error(keyNode?.Start ?? node.Start, key is null ? path : Join(path, key), message);
+                Error(keyNode?.Position ?? node.Position, key is null ? path : Join(path, key), message);
             }
         }
         return complete ? instance : RequiredMissing(instance);
@@ -166,13 +164,13 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
     /// <summary>True when a required key of <paramref name="instance"/> was missing: rules that read it must skip it.</summary>
     public bool IsIncomplete(object instance) => _incomplete.Contains(instance);
 
-    private void ValidateProperty(BoundProperty property, object? value, Mark at, string path, YamlNode node)
+    private void ValidateProperty(BoundProperty property, object? value, ConfigPosition at, string path, ConfigNode node)
     {
         foreach (var attribute in property.Validations)
         {
             if (value is null && attribute is not RequiredAttribute) continue;
             if (attribute.IsValid(value)) continue;
-            var actual = node is YamlScalarNode s ? $" (got {s.Value})" : "";
+            var actual = node is ConfigScalar s ? $" (got {s.Value})" : "";
             var message = attribute switch
             {
                 RangeAttribute r => $"must be between {r.Minimum} and {r.Maximum}{actual}",
@@ -186,11 +184,11 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         }
     }
 
-    private object? BindList(YamlNode node, Type listType, Type elementType, string path)
+    private object? BindList(ConfigNode node, Type listType, Type elementType, string path)
     {
-        if (node is not YamlSequenceNode sequence)
+        if (node is not ConfigSequence sequence)
         {
-            Error(node.Start, path, $"expected a list (lines starting with '- '), found {NodeKind(node)}");
+            Error(node.Position, path, $"expected a list (lines starting with '- '), found {NodeKind(node)}");
             return null;
         }
         var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(elementType))!;
@@ -209,19 +207,19 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         return list;
     }
 
-    private object? BindDictionary(YamlNode node, Type dictionaryType, Type valueType, string path)
+    private object? BindDictionary(ConfigNode node, Type dictionaryType, Type valueType, string path)
     {
-        if (node is not YamlMappingNode mapping)
+        if (node is not ConfigMapping mapping)
         {
-            Error(node.Start, path, $"expected a mapping, found {NodeKind(node)}");
+            Error(node.Position, path, $"expected a mapping, found {NodeKind(node)}");
             return null;
         }
         var dictionary = (IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType), StringComparer.Ordinal)!;
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            if (keyNode is not YamlScalarNode { Value: { } key })
+            if (keyNode is not ConfigScalar { Value: var key })
             {
-                Error(keyNode.Start, path, "a key must be a plain name, not a list or mapping");
+                Error(keyNode.Position, path, "a key must be a plain name, not a list or mapping");
                 continue;
             }
             var value = BindValue(valueNode, valueType, Join(path, key));
@@ -230,7 +228,7 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         return dictionary;
     }
 
-    private object? ParseEnum(YamlNode node, Type type, string path)
+    private object? ParseEnum(ConfigNode node, Type type, string path)
     {
         var text = Scalar(node, path, "one of " + string.Join(", ", Enum.GetNames(type).Select(CamelCase)));
         if (text is null) return null;
@@ -238,23 +236,23 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         {
             if (Normalize(name) == Normalize(text)) return Enum.Parse(type, name);
         }
-        Error(node.Start, path, $"'{text}' is not one of: {string.Join(", ", Enum.GetNames(type).Select(CamelCase))}");
+        Error(node.Position, path, $"'{text}' is not one of: {string.Join(", ", Enum.GetNames(type).Select(CamelCase))}");
         return null;
     }
 
-    private object? ParseScalar(YamlNode node, string path, Type type, Func<string, object?> parse, string? expected = null)
+    private object? ParseScalar(ConfigNode node, string path, Type type, Func<string, object?> parse, string? expected = null)
     {
         var text = Scalar(node, path, expected ?? Describe(type));
         if (text is null) return null;
         var value = parse(text.Trim());
-        if (value is null) Error(node.Start, path, $"'{text}' is not {expected ?? Describe(type)}");
+        if (value is null) Error(node.Position, path, $"'{text}' is not {expected ?? Describe(type)}");
         return value;
     }
 
-    private string? Scalar(YamlNode node, string path, string expected)
+    private string? Scalar(ConfigNode node, string path, string expected)
     {
-        if (node is YamlScalarNode scalar) return scalar.Value ?? "";
-        Error(node.Start, path, $"expected {expected}, found {NodeKind(node)}");
+        if (node is ConfigScalar scalar) return scalar.Value;
+        Error(node.Position, path, $"expected {expected}, found {NodeKind(node)}");
         return null;
     }
 
@@ -352,14 +350,14 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
         return false;
     }
 
-    private static bool IsEmpty(YamlNode node) => node is YamlScalarNode { Value: null or "" or "~" or "null", Style: ScalarStyle.Plain };
+    private static bool IsEmpty(ConfigNode node) => node is ConfigScalar { Value: "" or "~" or "null", Plain: true };
 
-    private static string NodeKind(YamlNode node) => node switch
+    private static string NodeKind(ConfigNode node) => node switch
     {
-        YamlMappingNode => "a mapping",
-        YamlSequenceNode => "a list",
-        YamlScalarNode s => $"'{s.Value}'",
-        _ => node.NodeType.ToString(),
+        ConfigMapping => "a mapping",
+        ConfigSequence => "a list",
+        ConfigScalar s => $"'{s.Value}'",
+        _ => node.GetType().Name,
     };
 
     private static string Describe(Type type) => type switch
