@@ -46,6 +46,9 @@ const slotCount = Array.from({ length: SERVERS }, () => new Uint32Array(SLOTS));
 const seen = Array.from({ length: TAGS }, () => new Uint8Array(SLOTS / 8));
 const phases = ["warmup", "measure", "outage", "after"];
 const hist = phases.map(() => new Uint32Array(HIST));
+// where the latency of the measure phase goes, for batches that say when they were made ("created"):
+// source timestamp -> batch created at the gateway, and batch created -> arrival here
+const toBatch = new Uint32Array(HIST), batchToHere = new Uint32Array(HIST);
 const stats = { messages: 0, values: 0, unique: 0, duplicates: 0, unknownTags: 0, slotOverflow: 0, duplicateBatches: 0, missingBatches: 0, notGood: 0, overflowBit: 0, batches: 0, replayedBatches: 0, maxLatencyMs: [0, 0, 0, 0] };
 const seqs = new Set();
 let first = 0, edges = null, lastBacklogArrival = 0, allTags = 0, tagsSeen = 0;
@@ -88,7 +91,7 @@ function phaseOf(ts) {
     if (ts < edges.after) return 2;
     return 3;
 }
-function value(tag, tsRaw, now) {
+function value(tag, tsRaw, now, created) {
     stats.values++;
     const idx = tagIndex(tag);
     if (idx < 0 || idx >= TAGS) { stats.unknownTags++; return; }
@@ -116,6 +119,10 @@ function value(tag, tsRaw, now) {
     if (p < 3) lastBacklogArrival = now;
     const lat = Math.max(0, now - ts);
     hist[p][Math.min(HIST - 1, Math.round(lat))]++;
+    if (p === 1 && created !== undefined) {
+        toBatch[Math.min(HIST - 1, Math.max(0, Math.round(created - ts)))]++;
+        batchToHere[Math.min(HIST - 1, Math.max(0, Math.round(now - created)))]++;
+    }
     if (lat > stats.maxLatencyMs[p]) stats.maxLatencyMs[p] = lat;
 }
 
@@ -137,9 +144,10 @@ client.on("message", (topic, payload) => {
         stats.batches++;
         if (typeof doc.seq === "number") { if (seqs.has(doc.seq)) stats.duplicateBatches++; else seqs.add(doc.seq); }
         if (doc.replayed) stats.replayedBatches++;
+        const created = typeof doc.created === "string" ? Date.parse(doc.created) : undefined;
         for (const s of doc.samples) {
             if (s.q) { stats.notGood++; if ((s.q & 0x480) === 0x480) stats.overflowBit++; }   // DataValue info bits: Overflow
-            value(s.tag, s.ts, now);
+            value(s.tag, s.ts, now, created);
         }
     } else if (doc.tag !== undefined) {
         value(String(doc.tag), doc.ts, now);
@@ -169,6 +177,7 @@ function dump() {
     };
     const latency = {};
     phases.forEach((p, i) => { latency[p] = { p50: pct(hist[i], 0.5), p99: pct(hist[i], 0.99), max: stats.maxLatencyMs[i], n: hist[i].reduce((a, b) => a + b, 0) }; });
+    latency.measureSplit = { sourceToBatch: { p50: pct(toBatch, 0.5), p99: pct(toBatch, 0.99) }, batchToSubscriber: { p50: pct(batchToHere, 0.5), p99: pct(batchToHere, 0.99) } };
     // our gateway numbers its batches (seq): a hole between the first and the last one received is a batch the
     // outbox -> MQTT -> subscriber path lost (the gateway's telemetry and anomaly events have separate sequences)
     if (seqs.size) {

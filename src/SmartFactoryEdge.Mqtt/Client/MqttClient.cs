@@ -670,7 +670,10 @@ public sealed class MqttClient : IAsyncDisposable
             var reconnect = _options.AutoReconnect && !_stopping && !_lifetime.IsCancellationRequested;
             if (error is not null)
             {
-                MqttClientLog.ConnectionLost(_logger, _endpoint, error.Message, error);
+                // a dropped link is routine on a plant network and its message says what happened; a stack trace (which
+                // also loads the PDB readers, megabytes on a small board) only for what is not a network failure
+                var expected = error is IOException or System.Net.Sockets.SocketException or PeerUnavailableException or TimeoutException;
+                MqttClientLog.ConnectionLost(_logger, _endpoint, error.Message, expected ? null : error);
                 MqttClientMetrics.ConnectionsLost.Add(1);
             }
             if (DisconnectedAsync is { } handler)
@@ -1027,10 +1030,12 @@ public sealed class MqttClient : IAsyncDisposable
     {
         if (c.KeepAlive <= TimeSpan.Zero) return;
         var tick = TimeSpan.FromMilliseconds(Math.Clamp(c.KeepAlive.TotalMilliseconds / 4, 50, 5000));
-        using var timer = new PeriodicTimer(tick, _time);
         var lastPing = _time.GetTimestamp();
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        // Task.Delay rather than PeriodicTimer: a cancelled PeriodicTimer records its stack trace with file and line,
+        // which loads the PDB readers (several MB resident) every time a connection drops
+        while (true)
         {
+            await Task.Delay(tick, _time, cancellationToken).ConfigureAwait(false);
             var now = _time.GetTimestamp();
             var pingSent = c.PingSentAt;
             if (pingSent != 0)
@@ -1196,7 +1201,7 @@ internal static partial class MqttClientLog
     public static partial void Connected(ILogger logger, string endpoint, MqttProtocolVersion version, string clientId, bool sessionPresent);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "MQTT connection to {Endpoint} lost: {Reason}")]
-    public static partial void ConnectionLost(ILogger logger, string endpoint, string reason, Exception exception);
+    public static partial void ConnectionLost(ILogger logger, string endpoint, string reason, Exception? exception);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "MQTT reconnecting to {Endpoint}: attempt {Attempt} in {DelayMs:0} ms")]
     public static partial void Reconnecting(ILogger logger, string endpoint, int attempt, double delayMs);
