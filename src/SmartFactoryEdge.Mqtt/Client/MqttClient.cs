@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,6 +30,8 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly Queue<OverflowEntry> _overflow = new(); // publishes waiting for room in _outgoing, in order
     private int _overflowCount;
     private readonly AsyncWindow _window;
+    private readonly CompletionPump _completions;
+    private readonly WriterSignal _writerSignal = new(); // the send loop waits on it when it has nothing to write
     private readonly object _sessionGate = new();
     private readonly object[] _inflight = new object[65536]; // OutgoingPublish or PendingRequest by packet id
     private readonly HashSet<ushort> _inboundQoS2 = [];
@@ -57,6 +60,7 @@ public sealed class MqttClient : IAsyncDisposable
         _endpoint = $"{options.Host}:{options.Port}";
         _clientId = options.ClientId;
         _window = new AsyncWindow(Math.Min(options.MaxInFlight, 65_535));
+        _completions = new CompletionPump(this);
         _outgoing = Channel.CreateBounded<OutgoingPublish>(new BoundedChannelOptions(options.OutgoingQueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -152,7 +156,11 @@ public sealed class MqttClient : IAsyncDisposable
     /// </summary>
     private Task<MqttPublishResult> Enqueue(OutgoingPublish item, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _overflowCount) == 0 && _outgoing.Writer.TryWrite(item)) return Queued(item, cancellationToken);
+        if (Volatile.Read(ref _overflowCount) == 0 && _outgoing.Writer.TryWrite(item))
+        {
+            if (!CompletionPump.IsCompleting(this)) WakeWriter(); // (the pump wakes it once its batch is through)
+            return Queued(item, cancellationToken);
+        }
         OverflowEntry? entry = null;
         lock (_overflowGate)
         {
@@ -164,7 +172,11 @@ public sealed class MqttClient : IAsyncDisposable
                 Volatile.Write(ref _overflowCount, _overflow.Count);
             }
         }
-        if (entry is null) return Queued(item, cancellationToken);
+        if (entry is null)
+        {
+            if (!CompletionPump.IsCompleting(this)) WakeWriter();
+            return Queued(item, cancellationToken);
+        }
         if (cancellationToken.CanBeCanceled)
         {
             // registered outside the gate (an already cancelled token runs the callback at once), stored under it
@@ -201,7 +213,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
         var item = entry.Item;
         if (Unregister(item.Packet.PacketIdentifier, item)) _window.Release();
-        item.Completion.TrySetCanceled(token);
+        CompleteLater(item, null, token);
     }
 
     /// <summary>
@@ -261,6 +273,9 @@ public sealed class MqttClient : IAsyncDisposable
         return new OutgoingPublish(packet);
     }
 
+    /// <summary>Tells the send loop there is something to write, if it waits (it resumes on the thread pool).</summary>
+    private void WakeWriter() => _writerSignal.Wake(inline: false);
+
     /// <summary>QoS 1/2 when the in-flight window is full: waits for a slot, then queues.</summary>
     private async Task<MqttPublishResult> PublishSlowAsync(OutgoingPublish item, CancellationToken cancellationToken)
     {
@@ -319,6 +334,7 @@ public sealed class MqttClient : IAsyncDisposable
             var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (connection.Control.Writer.TryWrite(new ControlItem(new MqttDisconnectPacket { ReasonCode = reasonCode }, written)))
             {
+                WakeWriter();
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.Timeout);
                 try
@@ -418,6 +434,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             if (!connection.Control.Writer.TryWrite(new ControlItem(packet, null)))
                 throw new PeerUnavailableException($"MQTT broker {_endpoint}: the connection closed.");
+            WakeWriter();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.Timeout);
             try
@@ -473,7 +490,9 @@ public sealed class MqttClient : IAsyncDisposable
             switch (o)
             {
                 case OutgoingPublish p:
-                    if (p.Completion.TrySetException(reason)) _window.Release();
+                    // taken out of _inflight here, so nobody else completes it: its window slot is ours to give back
+                    _window.Release();
+                    CompleteLater(p, reason, default);
                     break;
                 case PendingRequest r:
                     r.Completion.TrySetException(reason);
@@ -483,7 +502,7 @@ public sealed class MqttClient : IAsyncDisposable
         // QoS 0 messages already reported success when they were queued: they are dropped (nobody observes their task)
         while (_outgoing.Reader.TryRead(out var queued))
         {
-            if (queued.Packet.QoS != MqttQualityOfService.AtMostOnce) queued.Completion.TrySetException(reason);
+            if (queued.Packet.QoS != MqttQualityOfService.AtMostOnce) CompleteLater(queued, reason, default); // already failed above: no-op
         }
     }
 
@@ -556,7 +575,7 @@ public sealed class MqttClient : IAsyncDisposable
                 {
                     lock (_sessionGate) _inboundQoS2.Clear();
                 }
-                var connection = new Connection(stream, reader, keepAlive, aliasMax, _lifetime.Token);
+                var connection = new Connection(this, stream, reader, keepAlive, aliasMax, _lifetime.Token);
                 await ResendSessionAsync(connection, timeout.Token).ConfigureAwait(false);
                 var result = new MqttConnectResult(connAck.ReasonCode, connAck.SessionPresent, _clientId, connAck);
                 _connection = connection;
@@ -730,52 +749,81 @@ public sealed class MqttClient : IAsyncDisposable
     {
         var reader = c.Reader;
         var version = _options.ProtocolVersion;
-        while (true)
+        var acknowledged = new List<Acknowledged>(); // acknowledged publishes not yet handed to the pump
+        try
         {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            try
+            while (true)
             {
-                while (true)
+                var read = reader.ReadAsync(cancellationToken);
+                ReadResult result;
+                if (!read.IsCompleted && _completions.TryTake(acknowledged))
                 {
-                    // hot path: a bare PUBACK (40 02 id id) completes a publish without decoding a packet object
-                    var first = buffer.FirstSpan;
-                    if (first.Length >= 4 && first[0] == 0x40 && first[1] == 0x02)
-                    {
-                        var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(first[2..]);
-                        if (id == 0) throw new MqttProtocolViolationException(MqttPacketType.PubAck, "packet identifier", 2, "packet identifier 0", MqttReasonCode.ProtocolError);
-                        buffer = buffer.Slice(4);
-                        c.LastReceived = _time.GetTimestamp();
-                        CompleteById(id);
-                        continue;
-                    }
-                    if (!MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed)) break;
-                    buffer = buffer.Slice(consumed);
-                    c.LastReceived = _time.GetTimestamp();
-                    await HandleAsync(c, packet!, cancellationToken).ConfigureAwait(false);
+                    // about to wait for bytes with acknowledgements in hand: the pump runs on this thread once the loop has
+                    // let go of it (its continuation is registered with the read), so no work item and no other thread
+                    result = await new PumpWhileReading(read, _completions);
                 }
-                if (result.IsCompleted)
-                    throw new PeerUnavailableException($"MQTT broker {_endpoint} closed the connection.");
+                else
+                {
+                    if (acknowledged.Count >= 1024) _completions.Add(acknowledged); // bytes keep coming: don't hold them back
+                    result = await read.ConfigureAwait(false);
+                }
+                var buffer = result.Buffer;
+                try
+                {
+                    var now = 0L;
+                    while (true)
+                    {
+                        // hot path: a PUBACK without properties (40 02 id id; 5.0 also 40 03 id id rc and 40 04 id id rc 00,
+                        // Mosquitto's answer when nobody subscribes) completes a publish without decoding a packet object;
+                        // anything else (properties, a reason code not valid for PUBACK, 3.1.1 extras) takes the full decoder
+                        var first = buffer.FirstSpan;
+                        if (first.Length >= 4 && first[0] == 0x40 && MqttPacketFormatter.TryDecodeBarePubAck(first, version, out var id, out var reason, out var length))
+                        {
+                            buffer = buffer.Slice(length);
+                            if (now == 0) now = _time.GetTimestamp();
+                            CompleteById(id, reason, acknowledged);
+                            continue;
+                        }
+                        if (!MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed)) break;
+                        buffer = buffer.Slice(consumed);
+                        now = _time.GetTimestamp();
+                        c.LastReceived = now;
+                        var handled = HandleAsync(c, packet!, acknowledged, cancellationToken);
+                        if (!handled.IsCompleted)
+                        {
+                            // about to wait (the inbound queue is full): a handler may be waiting for one of these
+                            _completions.Add(acknowledged);
+                            await handled.ConfigureAwait(false);
+                        }
+                    }
+                    if (now != 0) c.LastReceived = now;
+                    if (result.IsCompleted)
+                        throw new PeerUnavailableException($"MQTT broker {_endpoint} closed the connection.");
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                }
             }
-            finally
-            {
-                reader.AdvanceTo(buffer.Start, buffer.End);
-            }
+        }
+        finally
+        {
+            _completions.Add(acknowledged); // taken out of the session already: they must still be told
         }
     }
 
-    private async ValueTask HandleAsync(Connection c, MqttPacket packet, CancellationToken cancellationToken)
+    private async ValueTask HandleAsync(Connection c, MqttPacket packet, List<Acknowledged> acknowledged, CancellationToken cancellationToken)
     {
         switch (packet)
         {
             case MqttPubAckPacket ack:
-                Complete(ack.PacketIdentifier, MqttQualityOfService.AtLeastOnce, ack);
+                Complete(ack.PacketIdentifier, MqttQualityOfService.AtLeastOnce, ack, acknowledged);
                 break;
             case MqttPubRecPacket rec:
-                OnPubRec(c, rec);
+                OnPubRec(c, rec, acknowledged);
                 break;
             case MqttPubCompPacket comp:
-                Complete(comp.PacketIdentifier, MqttQualityOfService.ExactlyOnce, comp);
+                Complete(comp.PacketIdentifier, MqttQualityOfService.ExactlyOnce, comp, acknowledged);
                 break;
             case MqttPublishPacket publish:
                 await OnPublishAsync(c, publish, cancellationToken).ConfigureAwait(false);
@@ -802,7 +850,7 @@ public sealed class MqttClient : IAsyncDisposable
         _ = cancellationToken;
     }
 
-    private void CompleteById(ushort id)
+    private void CompleteById(ushort id, MqttReasonCode reason, List<Acknowledged> acknowledged)
     {
         OutgoingPublish? item;
         lock (_sessionGate)
@@ -818,10 +866,10 @@ public sealed class MqttClient : IAsyncDisposable
         }
         _window.Release();
         MqttClientMetrics.PublishesAcknowledged.Add(1);
-        item.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, id));
+        acknowledged.Add(new Acknowledged(item, new MqttPublishResult(reason, id)));
     }
 
-    private void Complete(ushort id, MqttQualityOfService expected, MqttPublishAcknowledgementPacket ack)
+    private void Complete(ushort id, MqttQualityOfService expected, MqttPublishAcknowledgementPacket ack, List<Acknowledged> acknowledged)
     {
         OutgoingPublish? item;
         lock (_sessionGate)
@@ -843,10 +891,10 @@ public sealed class MqttClient : IAsyncDisposable
         }
         _window.Release();
         MqttClientMetrics.PublishesAcknowledged.Add(1);
-        item.Completion.TrySetResult(new MqttPublishResult(ack.ReasonCode, id, ack.ReasonString));
+        acknowledged.Add(new Acknowledged(item, new MqttPublishResult(ack.ReasonCode, id, ack.ReasonString)));
     }
 
-    private void OnPubRec(Connection c, MqttPubRecPacket rec)
+    private void OnPubRec(Connection c, MqttPubRecPacket rec, List<Acknowledged> acknowledged)
     {
         OutgoingPublish? item;
         lock (_sessionGate) item = _inflight[rec.PacketIdentifier] as OutgoingPublish;
@@ -857,7 +905,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
         if ((byte)rec.ReasonCode >= 0x80)
         {
-            Complete(rec.PacketIdentifier, MqttQualityOfService.ExactlyOnce, rec);
+            Complete(rec.PacketIdentifier, MqttQualityOfService.ExactlyOnce, rec, acknowledged);
             return;
         }
         item.PubRecReceived = true;
@@ -930,6 +978,8 @@ public sealed class MqttClient : IAsyncDisposable
         var acknowledged = new List<TaskCompletionSource>();
         var control = c.Control.Reader;
         var data = _outgoing.Reader;
+        // the connection ending ends a wait (the check at the top of the loop then throws)
+        using var wakeOnCancel = cancellationToken.UnsafeRegister(static s => ((WriterSignal)s!).Wake(inline: false), _writerSignal);
         long published = 0;
         ControlItem? disconnect = null; // DISCONNECT waits until the publishes queued before it are in the buffer
         var queuedBeforeDisconnect = 0;
@@ -985,11 +1035,15 @@ public sealed class MqttClient : IAsyncDisposable
                     continue;
                 }
                 if (MoveOverflow()) continue; // never idle while a publish waits for room
-                var a = control.WaitToReadAsync(cancellationToken);
-                var b = data.WaitToReadAsync(cancellationToken);
-                if (a.IsCompleted || b.IsCompleted) continue;
-                await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
+                // idle: say so, look once more (whatever was queued before a waker looked at the signal is seen here),
+                // then wait for a wake-up
+                _writerSignal.PrepareWait();
+                if ((control.TryPeek(out _) || data.Count > 0 || Volatile.Read(ref _overflowCount) > 0 || cancellationToken.IsCancellationRequested)
+                    && _writerSignal.TryCancelWait())
+                {
+                    continue;
+                }
+                await _writerSignal.WaitAsync().ConfigureAwait(false);
             }
         }
         finally
@@ -1055,8 +1109,12 @@ public sealed class MqttClient : IAsyncDisposable
     private static readonly MqttPublishResult QoS0Written = new(MqttReasonCode.Success, 0);
     private static readonly Task<MqttPublishResult> QoS0Queued = Task.FromResult(QoS0Written);
 
-    /// <summary>A queued publish; it is its own completion source (one allocation less per message than holding one).</summary>
-    private sealed class OutgoingPublish(MqttPublishPacket packet) : TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>
+    /// A queued publish; it is its own completion source (one allocation less per message than holding one). Its
+    /// continuations run where it is completed, which is never a loop of ours: acknowledgements go through the
+    /// <see cref="CompletionPump"/>, failures and cancellations through a work item of their own (<see cref="CompleteLater"/>).
+    /// </summary>
+    private sealed class OutgoingPublish(MqttPublishPacket packet) : TaskCompletionSource<MqttPublishResult>
     {
         public MqttPublishPacket Packet { get; } = packet;
         public string Topic { get; } = packet.Topic;
@@ -1065,6 +1123,121 @@ public sealed class MqttClient : IAsyncDisposable
         public volatile bool PubRecReceived;
         public long SendOrder;
     }
+
+    /// <summary>A publish whose acknowledgement has arrived, with its result, on the way to its caller.</summary>
+    private readonly record struct Acknowledged(OutgoingPublish Item, MqttPublishResult Result);
+
+    /// <summary>
+    /// Tells publishers their acknowledgements, in the order the broker sent them, on the thread pool: the receive loop
+    /// hands over everything one read brought as one batch, and one work item at a time completes the batches in order,
+    /// so the callers' continuations run right there, one after another (a continuation must not block), instead of
+    /// costing a thread-pool hop each. Publishes made by those continuations are written once the batch is through, in
+    /// one socket write, rather than waking the writer loop for the first of them.
+    /// </summary>
+    private sealed class CompletionPump(MqttClient owner) : IThreadPoolWorkItem
+    {
+        [ThreadStatic] private static MqttClient? t_completing;
+        private readonly object _gate = new();
+        private List<Acknowledged> _pending = [];
+        private List<Acknowledged>? _spare = [];
+        private bool _scheduled;
+
+        /// <summary>Whether the current thread is running continuations of <paramref name="client"/>'s publishes.</summary>
+        public static bool IsCompleting(MqttClient client) => ReferenceEquals(t_completing, client);
+
+        /// <summary>Takes the batch (and clears it); schedules the pump on the thread pool unless it runs already.</summary>
+        public void Add(List<Acknowledged> batch)
+        {
+            if (TryTake(batch)) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        /// <summary>
+        /// Takes the batch (and clears it); true if the pump is not running, in which case the caller must run
+        /// <see cref="Execute"/> (or schedule it) next; false if a running pump will deliver the batch.
+        /// </summary>
+        public bool TryTake(List<Acknowledged> batch)
+        {
+            if (batch.Count == 0) return false;
+            lock (_gate)
+            {
+                _pending.AddRange(batch);
+                batch.Clear();
+                if (_scheduled) return false;
+                _scheduled = true;
+                return true;
+            }
+        }
+
+        public void Execute()
+        {
+            var outer = t_completing;
+            t_completing = owner;
+            try
+            {
+                while (true)
+                {
+                    List<Acknowledged> work;
+                    lock (_gate)
+                    {
+                        if (_pending.Count == 0)
+                        {
+                            _scheduled = false;
+                            return;
+                        }
+                        work = _pending;
+                        _pending = _spare ?? [];
+                        _spare = null;
+                    }
+                    foreach (var (item, result) in work) item.TrySetResult(result);
+                    work.Clear();
+                    lock (_gate) _spare = work;
+                    // what the continuations published goes out together (no wake-up when they published nothing)
+                    // and the send loop writes it right here, on this thread, instead of being woken on another
+                    if (owner._outgoing.Reader.Count > 0 || Volatile.Read(ref owner._overflowCount) > 0) owner._writerSignal.Wake(inline: true);
+                }
+            }
+            finally
+            {
+                t_completing = outer;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Awaits a pending read of the receive loop and, once the loop's continuation is registered with it (so the loop no
+    /// longer depends on this thread), runs the completion pump on the thread the loop is letting go of. Callers' code
+    /// thus never runs inside the receive loop, and a batch of acknowledgements costs no work item of its own.
+    /// </summary>
+    private readonly struct PumpWhileReading(ValueTask<ReadResult> read, CompletionPump pump) : ICriticalNotifyCompletion
+    {
+        private readonly ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _read = read.ConfigureAwait(false).GetAwaiter();
+
+        public PumpWhileReading GetAwaiter() => this;
+
+        public bool IsCompleted => false; // always through UnsafeOnCompleted, so that the pump runs
+
+        public ReadResult GetResult() => _read.GetResult();
+
+        public void OnCompleted(Action continuation)
+        {
+            _read.OnCompleted(continuation);
+            pump.Execute();
+        }
+
+        public void UnsafeOnCompleted(Action continuation)
+        {
+            _read.UnsafeOnCompleted(continuation);
+            pump.Execute();
+        }
+    }
+
+    /// <summary>Fails or cancels a publish from a work item of its own, so no caller code runs on the thread that decided it.</summary>
+    private static void CompleteLater(OutgoingPublish item, Exception? error, CancellationToken cancelled) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static s =>
+        {
+            if (s.error is not null) s.item.TrySetException(s.error);
+            else s.item.TrySetCanceled(s.cancelled);
+        }, (item, error, cancelled), preferLocal: false);
 
     /// <summary>A publish waiting for room in the outgoing queue.</summary>
     private sealed class OverflowEntry(MqttClient owner, OutgoingPublish item)
@@ -1092,12 +1265,14 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>One TCP/TLS connection and its three loops.</summary>
     private sealed class Connection
     {
+        private readonly MqttClient _owner;
         private readonly CancellationTokenSource _cts;
         private readonly TaskCompletionSource<Exception?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Task[] _loops = [];
 
-        public Connection(Stream stream, PipeReader reader, TimeSpan keepAlive, ushort outboundAliasMaximum, CancellationToken lifetime)
+        public Connection(MqttClient owner, Stream stream, PipeReader reader, TimeSpan keepAlive, ushort outboundAliasMaximum, CancellationToken lifetime)
         {
+            _owner = owner;
             Stream = stream;
             Reader = reader;
             KeepAlive = keepAlive;
@@ -1122,7 +1297,10 @@ public sealed class MqttClient : IAsyncDisposable
 
         public bool IsAlive => !_ended.Task.IsCompleted;
 
-        public void Send(MqttPacket packet) => Control.Writer.TryWrite(new ControlItem(packet, null));
+        public void Send(MqttPacket packet)
+        {
+            if (Control.Writer.TryWrite(new ControlItem(packet, null))) _owner.WakeWriter();
+        }
 
         public void Start(MqttClient client)
         {
