@@ -122,7 +122,10 @@ public sealed class MqttClient : IAsyncDisposable
     /// like mqtt.js's callback once its stream takes the packet; QoS 0 promises no delivery, and a QoS 0 message still
     /// queued when the session ends for good is dropped; <see cref="DisconnectAsync"/> sends what was queued before it);
     /// QoS 1 on PUBACK; QoS 2 on PUBCOMP. Safe to call from many threads. While the link is down (and auto-reconnect is
-    /// on) the message waits in the session.
+    /// on) the message waits in the session. QoS 1/2 tasks complete on a thread-pool thread in the order the broker
+    /// acknowledged them, several on the same thread one after another: a continuation that runs synchronously there
+    /// (an await, ExecuteSynchronously) must not block, or it holds up the results behind it (until the next keep-alive
+    /// tick starts another runner).
     /// </summary>
     /// <exception cref="PeerUnavailableException">Not connected and no reconnect is under way.</exception>
     public Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
@@ -1085,6 +1088,7 @@ public sealed class MqttClient : IAsyncDisposable
         var lastPing = _time.GetTimestamp();
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
+            _completions.RescueIfStuck();
             var now = _time.GetTimestamp();
             var pingSent = c.PingSentAt;
             if (pingSent != 0)
@@ -1129,31 +1133,35 @@ public sealed class MqttClient : IAsyncDisposable
 
     /// <summary>
     /// Tells publishers their acknowledgements, in the order the broker sent them, on the thread pool: the receive loop
-    /// hands over everything one read brought as one batch, and one work item at a time completes the batches in order,
-    /// so the callers' continuations run right there, one after another (a continuation must not block), instead of
-    /// costing a thread-pool hop each. Publishes made by those continuations are written once the batch is through, in
-    /// one socket write, rather than waking the writer loop for the first of them.
+    /// hands over what each read brought as one batch, and one runner at a time completes them in order, so the callers'
+    /// continuations run right there, one after another, instead of costing a thread-pool hop each. Publishes made by
+    /// those continuations are written when the queue runs dry, in one socket write, by the send loop run inline.
+    /// A continuation must not block: it holds up the results behind it. If one does (no progress between two keep-alive
+    /// ticks while results wait), <see cref="RescueIfStuck"/> starts a second runner, so a continuation that waits for a
+    /// later publish's result delays but never deadlocks (order is then no longer guaranteed for those results).
     /// </summary>
     private sealed class CompletionPump(MqttClient owner) : IThreadPoolWorkItem
     {
         [ThreadStatic] private static MqttClient? t_completing;
         private readonly object _gate = new();
-        private List<Acknowledged> _pending = [];
-        private List<Acknowledged>? _spare = [];
-        private bool _scheduled;
+        private readonly List<Acknowledged> _pending = [];
+        private int _head; // next result to deliver in _pending
+        private int _runners; // Execute calls under way (1, or more after a rescue)
+        private long _progress; // results taken so far
+        private long _progressAtCheck = -1;
 
         /// <summary>Whether the current thread is running continuations of <paramref name="client"/>'s publishes.</summary>
         public static bool IsCompleting(MqttClient client) => ReferenceEquals(t_completing, client);
 
-        /// <summary>Takes the batch (and clears it); schedules the pump on the thread pool unless it runs already.</summary>
+        /// <summary>Takes the batch (and clears it); schedules a runner on the thread pool unless one runs already.</summary>
         public void Add(List<Acknowledged> batch)
         {
             if (TryTake(batch)) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
 
         /// <summary>
-        /// Takes the batch (and clears it); true if the pump is not running, in which case the caller must run
-        /// <see cref="Execute"/> (or schedule it) next; false if a running pump will deliver the batch.
+        /// Takes the batch (and clears it); true if no runner is under way, in which case the caller must run
+        /// <see cref="Execute"/> (or schedule it) next; false if a running one will deliver the batch.
         /// </summary>
         public bool TryTake(List<Acknowledged> batch)
         {
@@ -1162,10 +1170,31 @@ public sealed class MqttClient : IAsyncDisposable
             {
                 _pending.AddRange(batch);
                 batch.Clear();
-                if (_scheduled) return false;
-                _scheduled = true;
+                if (_runners > 0) return false;
+                _runners = 1;
                 return true;
             }
+        }
+
+        /// <summary>Called now and then (keep-alive ticks): starts another runner if results wait and none moved since the last call.</summary>
+        public void RescueIfStuck()
+        {
+            lock (_gate)
+            {
+                if (_runners == 0 || _head == _pending.Count)
+                {
+                    _progressAtCheck = -1;
+                    return;
+                }
+                if (_progress != _progressAtCheck)
+                {
+                    _progressAtCheck = _progress;
+                    return;
+                }
+                _runners++;
+                _progressAtCheck = -1;
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
 
         public void Execute()
@@ -1174,25 +1203,41 @@ public sealed class MqttClient : IAsyncDisposable
             t_completing = owner;
             try
             {
+                var deliveredSinceFlush = false;
                 while (true)
                 {
-                    List<Acknowledged> work;
+                    Acknowledged next = default;
+                    var have = false;
                     lock (_gate)
                     {
-                        if (_pending.Count == 0)
+                        if (_head < _pending.Count)
                         {
-                            _scheduled = false;
-                            return;
+                            next = _pending[_head];
+                            _pending[_head++] = default;
+                            _progress++;
+                            have = true;
                         }
-                        work = _pending;
-                        _pending = _spare ?? [];
-                        _spare = null;
+                        else
+                        {
+                            _pending.Clear();
+                            _head = 0;
+                            if (!deliveredSinceFlush)
+                            {
+                                _runners--;
+                                return;
+                            }
+                        }
                     }
-                    foreach (var (item, result) in work) item.TrySetResult(result);
-                    work.Clear();
-                    lock (_gate) _spare = work;
-                    // what the continuations published goes out together (no wake-up when they published nothing)
-                    // and the send loop writes it right here, on this thread, instead of being woken on another
+                    if (have)
+                    {
+                        next.Item.TrySetResult(next.Result);
+                        deliveredSinceFlush = true;
+                        continue;
+                    }
+                    // ran dry: what the continuations published goes out together (no wake-up when they published
+                    // nothing), and the send loop writes it right here, on this thread, instead of being woken on another;
+                    // then look again for results that came in meanwhile
+                    deliveredSinceFlush = false;
                     if (owner._outgoing.Reader.Count > 0 || Volatile.Read(ref owner._overflowCount) > 0) owner._writerSignal.Wake(inline: true);
                 }
             }

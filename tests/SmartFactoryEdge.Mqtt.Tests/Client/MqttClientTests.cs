@@ -102,6 +102,26 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
     }
 
     [Fact]
+    public async Task AContinuationBlockedOnALaterPublishDelaysItsResultButDoesNotDeadlock()
+    {
+        // results are delivered one after another; a continuation that blocks (sync-over-async, which it must not do)
+        // holds up those behind it until a keep-alive tick (here every 250 ms) sees no progress and starts a second runner
+        var topic = TestMqtt.Topic("blocked");
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500) with { KeepAlive = TimeSpan.FromSeconds(1) });
+        await pub.ConnectAsync();
+        var payload = new byte[10];
+        for (var round = 0; round < 3; round++)
+        {
+            var first = pub.PublishAsync(topic, payload, MqttQualityOfService.AtLeastOnce);
+            var second = pub.PublishAsync(topic, payload, MqttQualityOfService.AtLeastOnce);
+            var blocked = first.ContinueWith(_ => second.Wait(TestMqtt.Guard), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Assert.True(await blocked.WaitAsync(TestMqtt.Guard), "the second result never arrived");
+            Assert.True((await second).IsSuccess);
+        }
+        Assert.Equal(0, pub.InFlightCount);
+    }
+
+    [Fact]
     public async Task PublishesThatFindTheQueueFullWaitInOrderAndAllArrive()
     {
         var topic = TestMqtt.Topic("overflow");
