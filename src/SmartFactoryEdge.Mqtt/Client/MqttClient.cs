@@ -984,6 +984,7 @@ public sealed class MqttClient : IAsyncDisposable
         // the connection ending ends a wait (the check at the top of the loop then throws)
         using var wakeOnCancel = cancellationToken.UnsafeRegister(static s => ((WriterSignal)s!).Wake(inline: false), _writerSignal);
         long published = 0;
+        var resumedInline = false; // woken on the completion pump's thread: write once, then move to the thread pool
         ControlItem? disconnect = null; // DISCONNECT waits until the publishes queued before it are in the buffer
         var queuedBeforeDisconnect = 0;
         try
@@ -1035,6 +1036,12 @@ public sealed class MqttClient : IAsyncDisposable
                     buffer.Clear();
                     foreach (var t in acknowledged) t.TrySetResult();
                     acknowledged.Clear();
+                    if (resumedInline)
+                    {
+                        // on the pump's thread: give it back if there is more to write (from the thread pool), else go idle here
+                        resumedInline = false;
+                        if (control.TryPeek(out _) || data.Count > 0 || Volatile.Read(ref _overflowCount) > 0) await Task.Yield();
+                    }
                     continue;
                 }
                 if (MoveOverflow()) continue; // never idle while a publish waits for room
@@ -1047,6 +1054,7 @@ public sealed class MqttClient : IAsyncDisposable
                     continue;
                 }
                 await _writerSignal.WaitAsync().ConfigureAwait(false);
+                resumedInline = _writerSignal.ResumedInline;
             }
         }
         finally
@@ -1203,7 +1211,7 @@ public sealed class MqttClient : IAsyncDisposable
             t_completing = owner;
             try
             {
-                var deliveredSinceFlush = false;
+                var deliveredSinceFlush = 0;
                 while (true)
                 {
                     Acknowledged next = default;
@@ -1221,7 +1229,7 @@ public sealed class MqttClient : IAsyncDisposable
                         {
                             _pending.Clear();
                             _head = 0;
-                            if (!deliveredSinceFlush)
+                            if (deliveredSinceFlush == 0)
                             {
                                 _runners--;
                                 return;
@@ -1231,13 +1239,13 @@ public sealed class MqttClient : IAsyncDisposable
                     if (have)
                     {
                         next.Item.TrySetResult(next.Result);
-                        deliveredSinceFlush = true;
-                        continue;
+                        // (results may keep coming while the runner works: the writer is not kept waiting for long)
+                        if (++deliveredSinceFlush < 1024) continue;
                     }
                     // ran dry: what the continuations published goes out together (no wake-up when they published
-                    // nothing), and the send loop writes it right here, on this thread, instead of being woken on another;
-                    // then look again for results that came in meanwhile
-                    deliveredSinceFlush = false;
+                    // nothing), and the send loop writes it right here, on this thread, instead of being woken on another
+                    // (for one write: if it has more to do, it goes on on the thread pool); then look for more results
+                    deliveredSinceFlush = 0;
                     if (owner._outgoing.Reader.Count > 0 || Volatile.Read(ref owner._overflowCount) > 0) owner._writerSignal.Wake(inline: true);
                 }
             }

@@ -16,6 +16,9 @@ internal sealed class WriterSignal : IValueTaskSource
     private ManualResetValueTaskSourceCore<bool> _core;
     private int _waiting; // 1 from PrepareWait until a waker (or TryCancelWait) takes it
 
+    /// <summary>Whether the last wait ended with <c>Wake(inline: true)</c> (read by the loop after its await).</summary>
+    public bool ResumedInline { get; private set; }
+
     /// <summary>Starts a wait; the caller must look for work afterwards, then call TryCancelWait or WaitAsync.</summary>
     public void PrepareWait()
     {
@@ -35,6 +38,7 @@ internal sealed class WriterSignal : IValueTaskSource
         // always the interlocked instruction (a full fence): a plain read could see a stale 0 before the caller's queued
         // item is visible to the loop, which would then wait with work in its queue
         if (Interlocked.CompareExchange(ref _waiting, 0, 1) != 1) return;
+        ResumedInline = inline;
         _core.RunContinuationsAsynchronously = !inline;
         _core.SetResult(true);
     }
