@@ -38,6 +38,12 @@ await using var client = new MqttClient(new MqttClientOptions
     AutoReconnect = false,
     UseTopicAliases = false, // mqtt.js does not use them by default either
 });
+var disconnecting = false;
+client.DisconnectedAsync += e =>
+{
+    if (e.Exception is not null && !Volatile.Read(ref disconnecting)) Console.Error.WriteLine($"connection lost: {e.Exception}");
+    return Task.CompletedTask;
+};
 await client.ConnectAsync();
 var payload = new byte[size];
 Random.Shared.NextBytes(payload);
@@ -62,33 +68,30 @@ var brokerText = brokerPid is null ? "" : string.Create(CultureInfo.InvariantCul
     $" broker_us_per_msg={brokerCpu * 1e6 / count:0.00} broker_busy={100 * brokerCpu / sw.Elapsed.TotalSeconds:0}%");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"sfe qos={(int)qos} msgs={count} seconds={sw.Elapsed.TotalSeconds:0.000} cpu_us_per_msg={cpu.TotalMicroseconds / count:0.00} alloc_bytes_per_msg={allocated / count} gen0_gcs={gcs}{brokerText} rate={count / sw.Elapsed.TotalSeconds:0}"));
+Volatile.Write(ref disconnecting, true);
 await client.DisconnectAsync();
 
+// INFLIGHT callers, each awaiting its publish's result before it sends the next message (ordinary async code, no
+// semaphore), so at most INFLIGHT are outstanding and a slot is refilled as soon as a result arrives: the same as the
+// mqtt.js driver, whose publish callback calls pump(). Every result is checked.
 async Task RunAsync(int n)
 {
-    using var window = new SemaphoreSlim(inflight, inflight);
+    var next = 0;
     var failures = 0;
-    for (int i = 0; i < n; i++)
-    {
-        await window.WaitAsync();
-        var t = client.PublishAsync(message);
-        if (t.IsCompleted)
-        {
-            if (!t.IsCompletedSuccessfully) failures++;
-            window.Release();
-        }
-        else
-        {
-            _ = t.ContinueWith(static (task, s) =>
-            {
-                ((SemaphoreSlim)s!).Release();
-                if (!task.IsCompletedSuccessfully) Console.Error.WriteLine(task.Exception?.GetBaseException().Message);
-            }, window, TaskContinuationOptions.ExecuteSynchronously);
-        }
-    }
-    for (int i = 0; i < inflight; i++) await window.WaitAsync();
+    var workers = new Task[Math.Max(1, Math.Min(inflight, n))];
+    for (int i = 0; i < workers.Length; i++) workers[i] = PublishSomeAsync();
+    await Task.WhenAll(workers);
     var barrier = await client.PublishAsync(message with { QoS = MqttQualityOfService.AtLeastOnce });
     if (!barrier.IsSuccess || failures > 0) throw new InvalidOperationException($"publish failed: {barrier.ReasonCode}, {failures} failures");
+
+    async Task PublishSomeAsync()
+    {
+        while (Interlocked.Increment(ref next) <= n)
+        {
+            var result = await client.PublishAsync(message).ConfigureAwait(false);
+            if (!result.IsSuccess) Interlocked.Increment(ref failures);
+        }
+    }
 }
 
 // utime + stime of the broker process (fields 14 and 15 of /proc/PID/stat, after the parenthesised name)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,6 +30,8 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly Queue<OverflowEntry> _overflow = new(); // publishes waiting for room in _outgoing, in order
     private int _overflowCount;
     private readonly AsyncWindow _window;
+    private readonly CompletionPump _completions;
+    private readonly WriterSignal _writerSignal = new(); // the send loop waits on it when it has nothing to write
     private readonly object _sessionGate = new();
     private readonly object[] _inflight = new object[65536]; // OutgoingPublish or PendingRequest by packet id
     private readonly HashSet<ushort> _inboundQoS2 = [];
@@ -57,6 +60,7 @@ public sealed class MqttClient : IAsyncDisposable
         _endpoint = $"{options.Host}:{options.Port}";
         _clientId = options.ClientId;
         _window = new AsyncWindow(Math.Min(options.MaxInFlight, 65_535));
+        _completions = new CompletionPump(this);
         _outgoing = Channel.CreateBounded<OutgoingPublish>(new BoundedChannelOptions(options.OutgoingQueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -118,7 +122,10 @@ public sealed class MqttClient : IAsyncDisposable
     /// like mqtt.js's callback once its stream takes the packet; QoS 0 promises no delivery, and a QoS 0 message still
     /// queued when the session ends for good is dropped; <see cref="DisconnectAsync"/> sends what was queued before it);
     /// QoS 1 on PUBACK; QoS 2 on PUBCOMP. Safe to call from many threads. While the link is down (and auto-reconnect is
-    /// on) the message waits in the session.
+    /// on) the message waits in the session. QoS 1/2 tasks complete on a thread-pool thread in the order the broker
+    /// acknowledged them, several on the same thread one after another: a continuation that runs synchronously there
+    /// (an await, ExecuteSynchronously) must not block, or it holds up the results behind it (until the next keep-alive
+    /// tick starts another runner).
     /// </summary>
     /// <exception cref="PeerUnavailableException">Not connected and no reconnect is under way.</exception>
     public Task<MqttPublishResult> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken = default)
@@ -152,7 +159,11 @@ public sealed class MqttClient : IAsyncDisposable
     /// </summary>
     private Task<MqttPublishResult> Enqueue(OutgoingPublish item, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _overflowCount) == 0 && _outgoing.Writer.TryWrite(item)) return Queued(item, cancellationToken);
+        if (Volatile.Read(ref _overflowCount) == 0 && _outgoing.Writer.TryWrite(item))
+        {
+            if (!CompletionPump.IsCompleting(this)) WakeWriter(); // (the pump wakes it once its batch is through)
+            return Queued(item, cancellationToken);
+        }
         OverflowEntry? entry = null;
         lock (_overflowGate)
         {
@@ -164,7 +175,11 @@ public sealed class MqttClient : IAsyncDisposable
                 Volatile.Write(ref _overflowCount, _overflow.Count);
             }
         }
-        if (entry is null) return Queued(item, cancellationToken);
+        if (entry is null)
+        {
+            if (!CompletionPump.IsCompleting(this)) WakeWriter();
+            return Queued(item, cancellationToken);
+        }
         if (cancellationToken.CanBeCanceled)
         {
             // registered outside the gate (an already cancelled token runs the callback at once), stored under it
@@ -201,7 +216,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
         var item = entry.Item;
         if (Unregister(item.Packet.PacketIdentifier, item)) _window.Release();
-        item.Completion.TrySetCanceled(token);
+        CompleteLater(item, null, token);
     }
 
     /// <summary>
@@ -261,6 +276,9 @@ public sealed class MqttClient : IAsyncDisposable
         return new OutgoingPublish(packet);
     }
 
+    /// <summary>Tells the send loop there is something to write, if it waits (it resumes on the thread pool).</summary>
+    private void WakeWriter() => _writerSignal.Wake(inline: false);
+
     /// <summary>QoS 1/2 when the in-flight window is full: waits for a slot, then queues.</summary>
     private async Task<MqttPublishResult> PublishSlowAsync(OutgoingPublish item, CancellationToken cancellationToken)
     {
@@ -319,6 +337,7 @@ public sealed class MqttClient : IAsyncDisposable
             var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (connection.Control.Writer.TryWrite(new ControlItem(new MqttDisconnectPacket { ReasonCode = reasonCode }, written)))
             {
+                WakeWriter();
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.Timeout);
                 try
@@ -418,6 +437,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             if (!connection.Control.Writer.TryWrite(new ControlItem(packet, null)))
                 throw new PeerUnavailableException($"MQTT broker {_endpoint}: the connection closed.");
+            WakeWriter();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.Timeout);
             try
@@ -473,7 +493,9 @@ public sealed class MqttClient : IAsyncDisposable
             switch (o)
             {
                 case OutgoingPublish p:
-                    if (p.Completion.TrySetException(reason)) _window.Release();
+                    // taken out of _inflight here, so nobody else completes it: its window slot is ours to give back
+                    _window.Release();
+                    CompleteLater(p, reason, default);
                     break;
                 case PendingRequest r:
                     r.Completion.TrySetException(reason);
@@ -483,7 +505,7 @@ public sealed class MqttClient : IAsyncDisposable
         // QoS 0 messages already reported success when they were queued: they are dropped (nobody observes their task)
         while (_outgoing.Reader.TryRead(out var queued))
         {
-            if (queued.Packet.QoS != MqttQualityOfService.AtMostOnce) queued.Completion.TrySetException(reason);
+            if (queued.Packet.QoS != MqttQualityOfService.AtMostOnce) CompleteLater(queued, reason, default); // already failed above: no-op
         }
     }
 
@@ -556,7 +578,7 @@ public sealed class MqttClient : IAsyncDisposable
                 {
                     lock (_sessionGate) _inboundQoS2.Clear();
                 }
-                var connection = new Connection(stream, reader, keepAlive, aliasMax, _lifetime.Token);
+                var connection = new Connection(this, stream, reader, keepAlive, aliasMax, _lifetime.Token);
                 await ResendSessionAsync(connection, timeout.Token).ConfigureAwait(false);
                 var result = new MqttConnectResult(connAck.ReasonCode, connAck.SessionPresent, _clientId, connAck);
                 _connection = connection;
@@ -733,52 +755,81 @@ public sealed class MqttClient : IAsyncDisposable
     {
         var reader = c.Reader;
         var version = _options.ProtocolVersion;
-        while (true)
+        var acknowledged = new List<Acknowledged>(); // acknowledged publishes not yet handed to the pump
+        try
         {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            try
+            while (true)
             {
-                while (true)
+                var read = reader.ReadAsync(cancellationToken);
+                ReadResult result;
+                if (!read.IsCompleted && _completions.TryTake(acknowledged))
                 {
-                    // hot path: a bare PUBACK (40 02 id id) completes a publish without decoding a packet object
-                    var first = buffer.FirstSpan;
-                    if (first.Length >= 4 && first[0] == 0x40 && first[1] == 0x02)
-                    {
-                        var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(first[2..]);
-                        if (id == 0) throw new MqttProtocolViolationException(MqttPacketType.PubAck, "packet identifier", 2, "packet identifier 0", MqttReasonCode.ProtocolError);
-                        buffer = buffer.Slice(4);
-                        c.LastReceived = _time.GetTimestamp();
-                        CompleteById(id);
-                        continue;
-                    }
-                    if (!MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed)) break;
-                    buffer = buffer.Slice(consumed);
-                    c.LastReceived = _time.GetTimestamp();
-                    await HandleAsync(c, packet!, cancellationToken).ConfigureAwait(false);
+                    // about to wait for bytes with acknowledgements in hand: the pump runs on this thread once the loop has
+                    // let go of it (its continuation is registered with the read), so no work item and no other thread
+                    result = await new PumpWhileReading(read, _completions);
                 }
-                if (result.IsCompleted)
-                    throw new PeerUnavailableException($"MQTT broker {_endpoint} closed the connection.");
+                else
+                {
+                    if (acknowledged.Count >= 1024) _completions.Add(acknowledged); // bytes keep coming: don't hold them back
+                    result = await read.ConfigureAwait(false);
+                }
+                var buffer = result.Buffer;
+                try
+                {
+                    var now = 0L;
+                    while (true)
+                    {
+                        // hot path: a PUBACK without properties (40 02 id id; 5.0 also 40 03 id id rc and 40 04 id id rc 00,
+                        // Mosquitto's answer when nobody subscribes) completes a publish without decoding a packet object;
+                        // anything else (properties, a reason code not valid for PUBACK, 3.1.1 extras) takes the full decoder
+                        var first = buffer.FirstSpan;
+                        if (first.Length >= 4 && first[0] == 0x40 && MqttPacketFormatter.TryDecodeBarePubAck(first, version, out var id, out var reason, out var length))
+                        {
+                            buffer = buffer.Slice(length);
+                            if (now == 0) now = _time.GetTimestamp();
+                            CompleteById(id, reason, acknowledged);
+                            continue;
+                        }
+                        if (!MqttPacketFormatter.TryDecode(buffer, version, _options.MaximumPacketSize, out var packet, out var consumed)) break;
+                        buffer = buffer.Slice(consumed);
+                        now = _time.GetTimestamp();
+                        c.LastReceived = now;
+                        var handled = HandleAsync(c, packet!, acknowledged, cancellationToken);
+                        if (!handled.IsCompleted)
+                        {
+                            // about to wait (the inbound queue is full): a handler may be waiting for one of these
+                            _completions.Add(acknowledged);
+                            await handled.ConfigureAwait(false);
+                        }
+                    }
+                    if (now != 0) c.LastReceived = now;
+                    if (result.IsCompleted)
+                        throw new PeerUnavailableException($"MQTT broker {_endpoint} closed the connection.");
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                }
             }
-            finally
-            {
-                reader.AdvanceTo(buffer.Start, buffer.End);
-            }
+        }
+        finally
+        {
+            _completions.Add(acknowledged); // taken out of the session already: they must still be told
         }
     }
 
-    private async ValueTask HandleAsync(Connection c, MqttPacket packet, CancellationToken cancellationToken)
+    private async ValueTask HandleAsync(Connection c, MqttPacket packet, List<Acknowledged> acknowledged, CancellationToken cancellationToken)
     {
         switch (packet)
         {
             case MqttPubAckPacket ack:
-                Complete(ack.PacketIdentifier, MqttQualityOfService.AtLeastOnce, ack);
+                Complete(ack.PacketIdentifier, MqttQualityOfService.AtLeastOnce, ack, acknowledged);
                 break;
             case MqttPubRecPacket rec:
-                OnPubRec(c, rec);
+                OnPubRec(c, rec, acknowledged);
                 break;
             case MqttPubCompPacket comp:
-                Complete(comp.PacketIdentifier, MqttQualityOfService.ExactlyOnce, comp);
+                Complete(comp.PacketIdentifier, MqttQualityOfService.ExactlyOnce, comp, acknowledged);
                 break;
             case MqttPublishPacket publish:
                 await OnPublishAsync(c, publish, cancellationToken).ConfigureAwait(false);
@@ -805,7 +856,7 @@ public sealed class MqttClient : IAsyncDisposable
         _ = cancellationToken;
     }
 
-    private void CompleteById(ushort id)
+    private void CompleteById(ushort id, MqttReasonCode reason, List<Acknowledged> acknowledged)
     {
         OutgoingPublish? item;
         lock (_sessionGate)
@@ -821,10 +872,10 @@ public sealed class MqttClient : IAsyncDisposable
         }
         _window.Release();
         MqttClientMetrics.PublishesAcknowledged.Add(1);
-        item.Completion.TrySetResult(new MqttPublishResult(MqttReasonCode.Success, id));
+        acknowledged.Add(new Acknowledged(item, new MqttPublishResult(reason, id)));
     }
 
-    private void Complete(ushort id, MqttQualityOfService expected, MqttPublishAcknowledgementPacket ack)
+    private void Complete(ushort id, MqttQualityOfService expected, MqttPublishAcknowledgementPacket ack, List<Acknowledged> acknowledged)
     {
         OutgoingPublish? item;
         lock (_sessionGate)
@@ -846,10 +897,10 @@ public sealed class MqttClient : IAsyncDisposable
         }
         _window.Release();
         MqttClientMetrics.PublishesAcknowledged.Add(1);
-        item.Completion.TrySetResult(new MqttPublishResult(ack.ReasonCode, id, ack.ReasonString));
+        acknowledged.Add(new Acknowledged(item, new MqttPublishResult(ack.ReasonCode, id, ack.ReasonString)));
     }
 
-    private void OnPubRec(Connection c, MqttPubRecPacket rec)
+    private void OnPubRec(Connection c, MqttPubRecPacket rec, List<Acknowledged> acknowledged)
     {
         OutgoingPublish? item;
         lock (_sessionGate) item = _inflight[rec.PacketIdentifier] as OutgoingPublish;
@@ -860,7 +911,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
         if ((byte)rec.ReasonCode >= 0x80)
         {
-            Complete(rec.PacketIdentifier, MqttQualityOfService.ExactlyOnce, rec);
+            Complete(rec.PacketIdentifier, MqttQualityOfService.ExactlyOnce, rec, acknowledged);
             return;
         }
         item.PubRecReceived = true;
@@ -933,7 +984,10 @@ public sealed class MqttClient : IAsyncDisposable
         var acknowledged = new List<TaskCompletionSource>();
         var control = c.Control.Reader;
         var data = _outgoing.Reader;
+        // the connection ending ends a wait (the check at the top of the loop then throws)
+        using var wakeOnCancel = cancellationToken.UnsafeRegister(static s => ((WriterSignal)s!).Wake(inline: false), _writerSignal);
         long published = 0;
+        var resumedInline = false; // woken on the completion pump's thread: write once, then move to the thread pool
         ControlItem? disconnect = null; // DISCONNECT waits until the publishes queued before it are in the buffer
         var queuedBeforeDisconnect = 0;
         try
@@ -985,14 +1039,25 @@ public sealed class MqttClient : IAsyncDisposable
                     buffer.Clear();
                     foreach (var t in acknowledged) t.TrySetResult();
                     acknowledged.Clear();
+                    if (resumedInline)
+                    {
+                        // on the pump's thread: give it back if there is more to write (from the thread pool), else go idle here
+                        resumedInline = false;
+                        if (control.TryPeek(out _) || data.Count > 0 || Volatile.Read(ref _overflowCount) > 0) await Task.Yield();
+                    }
                     continue;
                 }
                 if (MoveOverflow()) continue; // never idle while a publish waits for room
-                var a = control.WaitToReadAsync(cancellationToken);
-                var b = data.WaitToReadAsync(cancellationToken);
-                if (a.IsCompleted || b.IsCompleted) continue;
-                await Task.WhenAny(a.AsTask(), b.AsTask()).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
+                // idle: say so, look once more (whatever was queued before a waker looked at the signal is seen here),
+                // then wait for a wake-up
+                _writerSignal.PrepareWait();
+                if ((control.TryPeek(out _) || data.Count > 0 || Volatile.Read(ref _overflowCount) > 0 || cancellationToken.IsCancellationRequested)
+                    && _writerSignal.TryCancelWait())
+                {
+                    continue;
+                }
+                await _writerSignal.WaitAsync().ConfigureAwait(false);
+                resumedInline = _writerSignal.ResumedInline;
             }
         }
         finally
@@ -1036,6 +1101,7 @@ public sealed class MqttClient : IAsyncDisposable
         while (true)
         {
             await Task.Delay(tick, _time, cancellationToken).ConfigureAwait(false);
+            _completions.RescueIfStuck();
             var now = _time.GetTimestamp();
             var pingSent = c.PingSentAt;
             if (pingSent != 0)
@@ -1060,8 +1126,12 @@ public sealed class MqttClient : IAsyncDisposable
     private static readonly MqttPublishResult QoS0Written = new(MqttReasonCode.Success, 0);
     private static readonly Task<MqttPublishResult> QoS0Queued = Task.FromResult(QoS0Written);
 
-    /// <summary>A queued publish; it is its own completion source (one allocation less per message than holding one).</summary>
-    private sealed class OutgoingPublish(MqttPublishPacket packet) : TaskCompletionSource<MqttPublishResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>
+    /// A queued publish; it is its own completion source (one allocation less per message than holding one). Its
+    /// continuations run where it is completed, which is never a loop of ours: acknowledgements go through the
+    /// <see cref="CompletionPump"/>, failures and cancellations through a work item of their own (<see cref="CompleteLater"/>).
+    /// </summary>
+    private sealed class OutgoingPublish(MqttPublishPacket packet) : TaskCompletionSource<MqttPublishResult>
     {
         public MqttPublishPacket Packet { get; } = packet;
         public string Topic { get; } = packet.Topic;
@@ -1070,6 +1140,162 @@ public sealed class MqttClient : IAsyncDisposable
         public volatile bool PubRecReceived;
         public long SendOrder;
     }
+
+    /// <summary>A publish whose acknowledgement has arrived, with its result, on the way to its caller.</summary>
+    private readonly record struct Acknowledged(OutgoingPublish Item, MqttPublishResult Result);
+
+    /// <summary>
+    /// Tells publishers their acknowledgements, in the order the broker sent them, on the thread pool: the receive loop
+    /// hands over what each read brought as one batch, and one runner at a time completes them in order, so the callers'
+    /// continuations run right there, one after another, instead of costing a thread-pool hop each. Publishes made by
+    /// those continuations are written when the queue runs dry, in one socket write, by the send loop run inline.
+    /// A continuation must not block: it holds up the results behind it. If one does (no progress between two keep-alive
+    /// ticks while results wait), <see cref="RescueIfStuck"/> starts a second runner, so a continuation that waits for a
+    /// later publish's result delays but never deadlocks (order is then no longer guaranteed for those results).
+    /// </summary>
+    private sealed class CompletionPump(MqttClient owner) : IThreadPoolWorkItem
+    {
+        [ThreadStatic] private static MqttClient? t_completing;
+        private readonly object _gate = new();
+        private readonly List<Acknowledged> _pending = [];
+        private int _head; // next result to deliver in _pending
+        private int _runners; // Execute calls under way (1, or more after a rescue)
+        private long _progress; // results taken so far
+        private long _progressAtCheck = -1;
+
+        /// <summary>Whether the current thread is running continuations of <paramref name="client"/>'s publishes.</summary>
+        public static bool IsCompleting(MqttClient client) => ReferenceEquals(t_completing, client);
+
+        /// <summary>Takes the batch (and clears it); schedules a runner on the thread pool unless one runs already.</summary>
+        public void Add(List<Acknowledged> batch)
+        {
+            if (TryTake(batch)) ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        /// <summary>
+        /// Takes the batch (and clears it); true if no runner is under way, in which case the caller must run
+        /// <see cref="Execute"/> (or schedule it) next; false if a running one will deliver the batch.
+        /// </summary>
+        public bool TryTake(List<Acknowledged> batch)
+        {
+            if (batch.Count == 0) return false;
+            lock (_gate)
+            {
+                _pending.AddRange(batch);
+                batch.Clear();
+                if (_runners > 0) return false;
+                _runners = 1;
+                return true;
+            }
+        }
+
+        /// <summary>Called now and then (keep-alive ticks): starts another runner if results wait and none moved since the last call.</summary>
+        public void RescueIfStuck()
+        {
+            lock (_gate)
+            {
+                if (_runners == 0 || _head == _pending.Count)
+                {
+                    _progressAtCheck = -1;
+                    return;
+                }
+                if (_progress != _progressAtCheck)
+                {
+                    _progressAtCheck = _progress;
+                    return;
+                }
+                _runners++;
+                _progressAtCheck = -1;
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        public void Execute()
+        {
+            var outer = t_completing;
+            t_completing = owner;
+            try
+            {
+                var deliveredSinceFlush = 0;
+                while (true)
+                {
+                    Acknowledged next = default;
+                    var have = false;
+                    lock (_gate)
+                    {
+                        if (_head < _pending.Count)
+                        {
+                            next = _pending[_head];
+                            _pending[_head++] = default;
+                            _progress++;
+                            have = true;
+                        }
+                        else
+                        {
+                            _pending.Clear();
+                            _head = 0;
+                            if (deliveredSinceFlush == 0)
+                            {
+                                _runners--;
+                                return;
+                            }
+                        }
+                    }
+                    if (have)
+                    {
+                        next.Item.TrySetResult(next.Result);
+                        // (results may keep coming while the runner works: the writer is not kept waiting for long)
+                        if (++deliveredSinceFlush < 1024) continue;
+                    }
+                    // ran dry: what the continuations published goes out together (no wake-up when they published
+                    // nothing), and the send loop writes it right here, on this thread, instead of being woken on another
+                    // (for one write: if it has more to do, it goes on on the thread pool); then look for more results
+                    deliveredSinceFlush = 0;
+                    if (owner._outgoing.Reader.Count > 0 || Volatile.Read(ref owner._overflowCount) > 0) owner._writerSignal.Wake(inline: true);
+                }
+            }
+            finally
+            {
+                t_completing = outer;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Awaits a pending read of the receive loop and, once the loop's continuation is registered with it (so the loop no
+    /// longer depends on this thread), runs the completion pump on the thread the loop is letting go of. Callers' code
+    /// thus never runs inside the receive loop, and a batch of acknowledgements costs no work item of its own.
+    /// </summary>
+    private readonly struct PumpWhileReading(ValueTask<ReadResult> read, CompletionPump pump) : ICriticalNotifyCompletion
+    {
+        private readonly ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _read = read.ConfigureAwait(false).GetAwaiter();
+
+        public PumpWhileReading GetAwaiter() => this;
+
+        public bool IsCompleted => false; // always through UnsafeOnCompleted, so that the pump runs
+
+        public ReadResult GetResult() => _read.GetResult();
+
+        public void OnCompleted(Action continuation)
+        {
+            _read.OnCompleted(continuation);
+            pump.Execute();
+        }
+
+        public void UnsafeOnCompleted(Action continuation)
+        {
+            _read.UnsafeOnCompleted(continuation);
+            pump.Execute();
+        }
+    }
+
+    /// <summary>Fails or cancels a publish from a work item of its own, so no caller code runs on the thread that decided it.</summary>
+    private static void CompleteLater(OutgoingPublish item, Exception? error, CancellationToken cancelled) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static s =>
+        {
+            if (s.error is not null) s.item.TrySetException(s.error);
+            else s.item.TrySetCanceled(s.cancelled);
+        }, (item, error, cancelled), preferLocal: false);
 
     /// <summary>A publish waiting for room in the outgoing queue.</summary>
     private sealed class OverflowEntry(MqttClient owner, OutgoingPublish item)
@@ -1097,12 +1323,14 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>One TCP/TLS connection and its three loops.</summary>
     private sealed class Connection
     {
+        private readonly MqttClient _owner;
         private readonly CancellationTokenSource _cts;
         private readonly TaskCompletionSource<Exception?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Task[] _loops = [];
 
-        public Connection(Stream stream, PipeReader reader, TimeSpan keepAlive, ushort outboundAliasMaximum, CancellationToken lifetime)
+        public Connection(MqttClient owner, Stream stream, PipeReader reader, TimeSpan keepAlive, ushort outboundAliasMaximum, CancellationToken lifetime)
         {
+            _owner = owner;
             Stream = stream;
             Reader = reader;
             KeepAlive = keepAlive;
@@ -1127,7 +1355,10 @@ public sealed class MqttClient : IAsyncDisposable
 
         public bool IsAlive => !_ended.Task.IsCompleted;
 
-        public void Send(MqttPacket packet) => Control.Writer.TryWrite(new ControlItem(packet, null));
+        public void Send(MqttPacket packet)
+        {
+            if (Control.Writer.TryWrite(new ControlItem(packet, null))) _owner.WakeWriter();
+        }
 
         public void Start(MqttClient client)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using SmartFactoryEdge.Mqtt.Packets;
 
 namespace SmartFactoryEdge.Mqtt.Formatter;
@@ -88,6 +89,39 @@ public static class MqttPacketFormatter
             _ => throw new MqttProtocolViolationException(null, "packet type", 0, $"reserved packet type {(int)type}"),
         };
         consumed = total;
+        return true;
+    }
+
+    /// <summary>
+    /// The client's hot path: recognises a PUBACK without properties at the start of <paramref name="frame"/>
+    /// (40 02 id id; in 5.0 also 40 03 id id rc and 40 04 id id rc 00, which Mosquitto sends when nobody subscribes)
+    /// and reads it without a packet object. Anything else (properties, a reason code not valid for PUBACK, a frame cut
+    /// short) returns false and is left to <see cref="TryDecode(ReadOnlySpan{byte}, MqttProtocolVersion, int, out MqttPacket?, out int)"/>,
+    /// which reads what this accepts the same way.
+    /// </summary>
+    /// <exception cref="MqttProtocolViolationException">Packet identifier 0.</exception>
+    internal static bool TryDecodeBarePubAck(ReadOnlySpan<byte> frame, MqttProtocolVersion version, out ushort packetIdentifier, out MqttReasonCode reasonCode, out int length)
+    {
+        packetIdentifier = 0;
+        reasonCode = MqttReasonCode.Success;
+        length = 0;
+        if (frame.Length < 4 || frame[0] != 0x40) return false;
+        var v5 = version == MqttProtocolVersion.V500;
+        switch (frame[1])
+        {
+            case 2:
+                break;
+            case 3 when v5 && frame.Length >= 5:
+            case 4 when v5 && frame.Length >= 6 && frame[5] == 0:
+                reasonCode = (MqttReasonCode)frame[4];
+                if (!MqttReasonCodes.IsValidFor(MqttPacketType.PubAck, reasonCode)) return false;
+                break;
+            default:
+                return false;
+        }
+        packetIdentifier = BinaryPrimitives.ReadUInt16BigEndian(frame[2..]);
+        if (packetIdentifier == 0) throw new MqttProtocolViolationException(MqttPacketType.PubAck, "packet identifier", 2, "packet identifier 0", MqttReasonCode.ProtocolError);
+        length = 2 + frame[1];
         return true;
     }
 

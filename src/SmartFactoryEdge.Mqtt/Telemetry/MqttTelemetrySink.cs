@@ -201,7 +201,7 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublis
             sending = _client.PublishAsync(new MqttApplicationMessage
             {
                 Topic = topic,
-                Payload = buffer.Writer.WrittenMemory,
+                Payload = OwnedPayload(buffer),
                 QoS = _options.QoS,
                 ContentType = _sparkplug is null ? "application/json" : null,
             }, cancellationToken);
@@ -222,7 +222,7 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublis
         EnsureConnected();
         using var buffer = new PooledBuffer(512);
         TelemetryJsonEncoder.Encode(anomaly, _options.GatewayId, buffer.Writer);
-        await PublishCheckedAsync(new MqttApplicationMessage { Topic = Topics.Anomaly, Payload = buffer.Writer.WrittenMemory, QoS = _options.QoS, ContentType = "application/json" },
+        await PublishCheckedAsync(new MqttApplicationMessage { Topic = Topics.Anomaly, Payload = OwnedPayload(buffer), QoS = _options.QoS, ContentType = "application/json" },
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -233,7 +233,7 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublis
         EnsureConnected();
         using var buffer = new PooledBuffer(512);
         TelemetryJsonEncoder.Encode(envelope.Event, _options.GatewayId, buffer.Writer, envelope.Sequence, envelope.Replayed);
-        await PublishCheckedAsync(new MqttApplicationMessage { Topic = Topics.Anomaly, Payload = buffer.Writer.WrittenMemory, QoS = _options.QoS, ContentType = "application/json" },
+        await PublishCheckedAsync(new MqttApplicationMessage { Topic = Topics.Anomaly, Payload = OwnedPayload(buffer), QoS = _options.QoS, ContentType = "application/json" },
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -258,6 +258,15 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublis
         await PublishCheckedAsync(new MqttApplicationMessage { Topic = topic, Payload = json, QoS = _options.QoS, Retain = retain, ContentType = "application/json" },
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The client reads a payload until the packet is written (QoS 0, whose publish completes once it is queued) or
+    /// acknowledged (QoS 1/2): a QoS 0 payload in a pooled buffer, returned when the calling method ends, could be
+    /// overwritten before it is sent, so it is copied. QoS 1/2 keep the pooled memory: the caller returns it after the
+    /// PUBACK. (A caller that cancels its wait before the PUBACK still returns it early; that stays a known gap.)
+    /// </summary>
+    private ReadOnlyMemory<byte> OwnedPayload(PooledBuffer buffer) =>
+        _options.QoS == MqttQualityOfService.AtMostOnce ? buffer.Writer.WrittenMemory.ToArray() : buffer.Writer.WrittenMemory;
 
     private void EnsureConnected()
     {

@@ -69,6 +69,58 @@ public class MqttClientTests(MosquittoFixture fixture) : IClassFixture<Mosquitto
         Assert.All(got, m => Assert.Equal(topic, m.Topic));
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task PubAckReasonCodesReachTheCallersInAcknowledgementOrder(MqttProtocolVersion version)
+    {
+        // nobody subscribes: Mosquitto answers a 5.0 PUBLISH with 40 03 id id 10 (No matching subscribers), a 3.1.1 one
+        // with 40 02 id id; both go through the client's bare-PUBACK path
+        var topic = TestMqtt.Topic("reason");
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, version));
+        await pub.ConnectAsync();
+        const int count = 3000;
+        var order = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var payload = new byte[10];
+        var tasks = new Task<MqttPublishResult>[count];
+        for (var i = 0; i < count; i++)
+        {
+            tasks[i] = pub.PublishAsync(topic, payload, MqttQualityOfService.AtLeastOnce).ContinueWith((t, n) =>
+            {
+                order.Enqueue((int)n!);
+                return t.Result;
+            }, i, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        var results = await Task.WhenAll(tasks).WaitAsync(TestMqtt.Guard);
+
+        var expected = version == MqttProtocolVersion.V500 ? MqttReasonCode.NoMatchingSubscribers : MqttReasonCode.Success;
+        Assert.All(results, r => Assert.Equal(expected, r.ReasonCode));
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        // the broker acknowledges in the order it received them, and the callers hear it in that order
+        Assert.Equal(Enumerable.Range(0, count), order);
+        Assert.Equal(0, pub.InFlightCount);
+    }
+
+    [Fact]
+    public async Task AContinuationBlockedOnALaterPublishDelaysItsResultButDoesNotDeadlock()
+    {
+        // results are delivered one after another; a continuation that blocks (sync-over-async, which it must not do)
+        // holds up those behind it until a keep-alive tick (here every 250 ms) sees no progress and starts a second runner
+        var topic = TestMqtt.Topic("blocked");
+        await using var pub = new MqttClient(TestMqtt.Options(Broker.AnonymousPort, MqttProtocolVersion.V500) with { KeepAlive = TimeSpan.FromSeconds(1) });
+        await pub.ConnectAsync();
+        var payload = new byte[10];
+        for (var round = 0; round < 3; round++)
+        {
+            var first = pub.PublishAsync(topic, payload, MqttQualityOfService.AtLeastOnce);
+            var second = pub.PublishAsync(topic, payload, MqttQualityOfService.AtLeastOnce);
+            var blocked = first.ContinueWith(_ => second.Wait(TestMqtt.Guard), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Assert.True(await blocked.WaitAsync(TestMqtt.Guard), "the second result never arrived");
+            Assert.True((await second).IsSuccess);
+        }
+        Assert.Equal(0, pub.InFlightCount);
+    }
+
     [Fact]
     public async Task PublishesThatFindTheQueueFullWaitInOrderAndAllArrive()
     {

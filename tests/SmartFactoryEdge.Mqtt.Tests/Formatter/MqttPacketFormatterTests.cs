@@ -28,6 +28,45 @@ public class MqttPacketFormatterTests
         Assert.Equal(bytes, writer.WrittenSpan.ToArray());
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public void TheBarePubAckFastPathReadsExactlyWhatTheDecoderReads(MqttProtocolVersion version)
+    {
+        // every PUBACK of 2 to 4 remaining bytes, every reason code and property length byte, whole and cut short
+        var accepted = 0;
+        foreach (var remaining in new byte[] { 2, 3, 4 })
+        {
+            for (int code = 0; code < (remaining >= 3 ? 256 : 1); code++)
+            {
+                for (int props = 0; props < (remaining == 4 ? 256 : 1); props++)
+                {
+                    var frame = new byte[] { 0x40, remaining, 0x12, 0x34, (byte)code, (byte)props }.AsSpan(0, 2 + remaining).ToArray();
+                    for (int cut = 0; cut <= frame.Length; cut++)
+                    {
+                        var span = frame.AsSpan(0, cut);
+                        if (!MqttPacketFormatter.TryDecodeBarePubAck(span, version, out var id, out var reason, out var length)) continue;
+                        accepted++;
+                        Assert.Equal(frame.Length, cut); // never on a cut frame
+                        Assert.True(MqttPacketFormatter.TryDecode(span, version, Max, out var decoded, out var consumed));
+                        var ack = Assert.IsType<MqttPubAckPacket>(decoded);
+                        Assert.Equal(consumed, length);
+                        Assert.Equal(ack.PacketIdentifier, id);
+                        Assert.Equal(ack.ReasonCode, reason);
+                        Assert.Null(ack.ReasonString);
+                        Assert.Null(ack.UserProperties);
+                    }
+                }
+            }
+        }
+        // 40 02 in both versions; in 5.0 also each valid PUBACK reason code, alone and with an empty property block
+        var validCodes = Enumerable.Range(0, 256).Count(c => MqttReasonCodes.IsValidFor(MqttPacketType.PubAck, (MqttReasonCode)c));
+        Assert.Equal(version == MqttProtocolVersion.V500 ? 1 + 2 * validCodes : 1, accepted);
+        // packet identifier 0 is refused as the decoder refuses it
+        var zero = Assert.Throws<MqttProtocolViolationException>(() => MqttPacketFormatter.TryDecodeBarePubAck([0x40, 2, 0, 0], version, out _, out _, out _));
+        Assert.Equal(2, zero.Offset);
+    }
+
     [Fact]
     public void RoundTripKeepsTheFieldsOfAFullV5Publish()
     {
