@@ -185,7 +185,24 @@ function dump() {
         for (let i = 1; i < sorted.length; i++) if (sorted[i] - sorted[i - 1] > 1) stats.missingBatches += sorted[i] - sorted[i - 1] - 1;
     }
     const servers = slotTs.map((list, s) => list.map((ts, i) => [ts, slotCount[s][i]]));
-    fs.writeFileSync(OUT, JSON.stringify({ first, allTags, tagsSeen, edges, cpuMarks, stats, latency, servers }));
+    // for ticks that arrived in part (after the first complete one): which tags are missing, as index ranges, so that a
+    // lost notification message (a contiguous run of one server's items) can be told from scattered losses
+    const partial = [];
+    for (let s = 0; s < SERVERS; s++) {
+        const firstTag = s * PER_SERVER, lastTag = Math.min(TAGS, (s + 1) * PER_SERVER), n = lastTag - firstTag;
+        for (let i = 0; i < slotTs[s].length && partial.length < 50; i++) {
+            const c = slotCount[s][i];
+            if (c === 0 || c >= n || slotTs[s][i] < (edges ? edges.all : Infinity)) continue;
+            const runs = []; let start = -1;
+            for (let t = firstTag; t <= lastTag; t++) {
+                const missing = t < lastTag && !(seen[t][i >> 3] & (1 << (i & 7)));
+                if (missing && start < 0) start = t;
+                if (!missing && start >= 0) { runs.push([start, t - 1]); start = -1; }
+            }
+            partial.push({ server: s, ts: slotTs[s][i], received: c, missingRuns: runs.slice(0, 20), runCount: runs.length });
+        }
+    }
+    fs.writeFileSync(OUT, JSON.stringify({ first, allTags, tagsSeen, edges, cpuMarks, stats, latency, servers, partial }));
     client.end(true, () => process.exit(0));
     setTimeout(() => process.exit(0), 2000);
 }
