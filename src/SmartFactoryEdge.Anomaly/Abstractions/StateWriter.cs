@@ -43,11 +43,16 @@ public sealed class StateWriter
 
     public void WriteString(string value)
     {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        WriteInt32(bytes.Length);
-        bytes.CopyTo(_buffer.GetSpan(bytes.Length));
-        _buffer.Advance(bytes.Length);
+        var length = Encoding.UTF8.GetByteCount(value);
+        WriteInt32(length);
+        _buffer.Advance(Encoding.UTF8.GetBytes(value, _buffer.GetSpan(length)));
     }
+
+    /// <summary>What has been written since the writer was made or <see cref="Reset"/>.</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+
+    /// <summary>Starts over, keeping the buffer (a checkpoint written every minute reuses it rather than growing a new one).</summary>
+    public void Reset() => _buffer.ResetWrittenCount();
 
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 }

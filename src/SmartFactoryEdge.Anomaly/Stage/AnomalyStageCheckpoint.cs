@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using SmartFactoryEdge.Anomaly.Configuration;
+using SmartFactoryEdge.Anomaly.Internal;
 
 namespace SmartFactoryEdge.Anomaly.Stage;
 
@@ -15,8 +15,9 @@ public sealed partial class AnomalyStage
     private const int CheckpointVersion = 2;
 
     /// <summary>
-    /// SHA-256 over a canonical text of the options (tags, assets, detector kinds, names, parameters, model versions):
-    /// a checkpoint is restored only into a stage built from the same configuration.
+    /// A 128-bit hash (<see cref="StableHash"/>) of a canonical text of the options (tags, assets, detector kinds, names,
+    /// parameters, model versions): a checkpoint is restored only into a stage built from the same configuration.
+    /// (Checkpoints written with the earlier SHA-256 fingerprint no longer match: detectors start fresh once, logged.)
     /// </summary>
     public static string Fingerprint(AnomalyOptions options)
     {
@@ -45,18 +46,33 @@ public sealed partial class AnomalyStage
             Detectors(a.Detectors);
             sb.Append('\n');
         }
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+        return StableHash.Hex128(sb.ToString());
     }
 
     /// <summary>The stage's complete state. Not thread-safe: call it on the consumer, or while it is idle.</summary>
     public byte[] SaveCheckpoint()
     {
         var w = new StateWriter();
+        SaveCheckpoint(w);
+        return w.ToArray();
+    }
+
+    /// <summary>
+    /// Appends the stage's complete state to <paramref name="w"/>. The fingerprint and the tag order are worked out once
+    /// per stage (the options and the tag set do not change): at 10k tags each checkpoint otherwise re-built a 1 MB
+    /// description, hashed it and sorted the tags.
+    /// </summary>
+    public void SaveCheckpoint(StateWriter w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        _fingerprint ??= Fingerprint(Options);
+        _checkpointOrder ??= [.. _byTag.Keys.Order(StringComparer.Ordinal)];
         w.WriteHeader(CheckpointKind, CheckpointVersion);
-        w.WriteString(Fingerprint(Options));
+        w.WriteString(_fingerprint);
         w.WriteInt32(_byTag.Count);
-        foreach (var (tag, t) in _byTag.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        foreach (var tag in _checkpointOrder)
         {
+            var t = _byTag[tag];
             w.WriteString(tag);
             w.WriteInt32(t.Detectors.Count);
             foreach (var slot in t.Detectors)
@@ -70,7 +86,8 @@ public sealed partial class AnomalyStage
         {
             w.WriteString(a.Options.Asset);
             w.WriteDoubles(a.Row);
-            w.WriteDoubles(a.Fresh.Select(f => f ? 1.0 : 0.0).ToArray());
+            w.WriteInt32(a.Fresh.Length);
+            foreach (var f in a.Fresh) w.WriteDouble(f ? 1.0 : 0.0);
             w.WriteInt64(a.Timestamp.Ticks);
             w.WriteInt32(a.Detectors.Count);
             foreach (var slot in a.Detectors)
@@ -79,8 +96,10 @@ public sealed partial class AnomalyStage
                 WriteAlarm(w, slot.Alarm);
             }
         }
-        return w.ToArray();
     }
+
+    private string? _fingerprint;
+    private string[]? _checkpointOrder;
 
     private static void WriteAlarm(StateWriter w, in AlarmState alarm)
     {

@@ -43,7 +43,7 @@ public sealed class AnomalyCheckpointFile(string path, TimeSpan interval)
         return stage;
     }
 
-    public void Write(byte[] state, ILogger logger)
+    public void Write(ReadOnlySpan<byte> state, ILogger logger)
     {
         try
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SmartFactoryEdge.Anomaly;
 using SmartFactoryEdge.Anomaly.Stage;
 using SmartFactoryEdge.Core.Pipeline;
 using SmartFactoryEdge.Core.Samples;
@@ -20,6 +21,7 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
     AnomalyCheckpointFile? checkpoint = null, TimeProvider? time = null) : ISampleSink, IDisposable
 {
     private readonly Lock _stateGate = new();
+    private readonly StateWriter _checkpointWriter = new();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private long _lastCheckpoint = (time ?? TimeProvider.System).GetTimestamp();
     private bool _disposed;
@@ -41,7 +43,6 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
     public async ValueTask WriteAsync(ReadOnlyMemory<Sample> batch, CancellationToken cancellationToken)
     {
         var scores = stage.Options.PublishScores ? _scores : null;
-        byte[]? state = null;
         lock (_stateGate) // uncontended but for the final checkpoint at shutdown
         {
             for (int i = 0; i < batch.Length; i++)
@@ -54,11 +55,13 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
             }
             if (checkpoint is not null && _time.GetElapsedTime(_lastCheckpoint) >= checkpoint.Interval)
             {
-                state = stage.SaveCheckpoint();
+                // written under the gate: the writer's buffer is reused, and the final checkpoint (Dispose) takes the gate
+                _checkpointWriter.Reset();
+                stage.SaveCheckpoint(_checkpointWriter);
+                checkpoint.Write(_checkpointWriter.WrittenSpan, logger);
                 _lastCheckpoint = _time.GetTimestamp();
             }
         }
-        if (state is not null) checkpoint!.Write(state, logger);
         try
         {
             foreach (var e in _events)
@@ -91,7 +94,9 @@ public sealed class AnomalySink(AnomalyStage stage, SqliteOutbox? outbox, ILogge
         {
             if (_disposed) return;
             _disposed = true;
-            checkpoint.Write(stage.SaveCheckpoint(), logger);
+            _checkpointWriter.Reset();
+            stage.SaveCheckpoint(_checkpointWriter);
+            checkpoint.Write(_checkpointWriter.WrittenSpan, logger);
         }
     }
 }
