@@ -142,7 +142,9 @@ public sealed class DemoFlowTests(ITestOutputHelper output) : IAsyncLifetime
         var first = model.GetProperty("firstSample").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDateTime().ToUniversalTime());
         var last = model.GetProperty("lastSample").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDateTime().ToUniversalTime());
         var from = UnixMicros.From(first[v1]);
-        var pumpRowsSinceFirstModel = rows.Count(r => PumpTags.Contains(r.Tag) && r.SourceMicros >= from);
+        // up to the last sample the metrics snapshot counted: samples after it were scored after the snapshot was taken
+        var to = UnixMicros.From(last.Values.Max());
+        var pumpRowsSinceFirstModel = rows.Count(r => PumpTags.Contains(r.Tag) && r.SourceMicros >= from && r.SourceMicros <= to);
         output.WriteLine($"scored {string.Join(", ", scored.Select(kv => $"{kv.Key}: {kv.Value}"))}; pump1 rows since {first[v1]:o}: {pumpRowsSinceFirstModel}");
         Assert.Equal(pumpRowsSinceFirstModel, scored.Values.Sum());
         Assert.True(first[v2] > first[v1] && last[v2] < last[v1], "v2 ran inside v1's span (v1, then v2, then v1 again)");
