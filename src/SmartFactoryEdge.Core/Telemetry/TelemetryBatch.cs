@@ -12,7 +12,8 @@ public sealed record TelemetryBatch(string GatewayId, long Sequence, bool Replay
 /// <summary>
 /// Sends telemetry batches upstream. The returned task completes only when the batch is safely with the broker
 /// (PUBACK for QoS 1), so a durable outbox may then delete it; it faults with <see cref="PeerUnavailableException"/>
-/// when the link is down.
+/// when the link is down. <see cref="TelemetryBatch.Samples"/> may be a pooled buffer, valid until that task has completed:
+/// copy what you keep beyond it.
 /// </summary>
 public interface ITelemetryPublisher
 {

@@ -602,9 +602,12 @@ public sealed class UaSession : IAsyncDisposable
 
     private async Task HandlePublishResponseAsync(PublishResponse response, CancellationToken ct)
     {
-        if (!_subscriptions.TryGetValue(response.SubscriptionId, out var subscription)) return;
-        if (DropPublishResponse?.Invoke(response) == true) return;
         var message = response.NotificationMessage;
+        if (!_subscriptions.TryGetValue(response.SubscriptionId, out var subscription) || DropPublishResponse?.Invoke(response) == true)
+        {
+            message.Release();
+            return;
+        }
         subscription.OnAnyMessage();
         if (message.IsKeepAlive)
         {
@@ -615,7 +618,11 @@ public sealed class UaSession : IAsyncDisposable
         else
         {
             var seq = message.SequenceNumber;
-            if (subscription.LastSequenceNumber is { } previous && !SequenceAfter(seq, previous)) return; // duplicate (already republished)
+            if (subscription.LastSequenceNumber is { } previous && !SequenceAfter(seq, previous))
+            {
+                message.Release(); // a duplicate (already republished)
+                return;
+            }
             _acks.Enqueue(new(subscription.SubscriptionId, seq));
             if (subscription.LastSequenceNumber is null || seq == unchecked(subscription.LastSequenceNumber.Value + 1)) subscription.Deliver(message);
             else subscription.Hold(message);

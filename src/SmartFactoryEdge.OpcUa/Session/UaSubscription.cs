@@ -153,6 +153,7 @@ public sealed class UaSubscription
 
     internal void Hold(NotificationMessage message)
     {
+        if (_held.Remove(message.SequenceNumber, out var earlier) && !ReferenceEquals(earlier, message)) earlier.Release();
         _held[message.SequenceNumber] = message;
         NoteExists(message.SequenceNumber);
     }
@@ -190,7 +191,14 @@ public sealed class UaSubscription
     {
         LastSequenceNumber = message.SequenceNumber;
         if (message.StatusChange is { IsBad: true } status) LostStatus = status;
-        _handler(this, message);
+        try
+        {
+            _handler(this, message);
+        }
+        finally
+        {
+            message.Release();
+        }
     }
 
     internal void MarkLost(StatusCode status) => LostStatus = status;

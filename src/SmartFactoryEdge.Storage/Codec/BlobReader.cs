@@ -64,6 +64,16 @@ internal ref struct BlobReader
         return (int)v;
     }
 
+    /// <summary>A string's byte length; the error message is only built on failure (this runs once per string).</summary>
+    private int ReadStringLength(string name)
+    {
+        int start = _pos;
+        int max = Remaining;
+        ulong v = ReadVarUInt64();
+        if (v > (ulong)max) { _pos = start; throw Fail($"{name} length {v} exceeds the limit {max}"); }
+        return (int)v;
+    }
+
     public uint ReadVarUInt32()
     {
         int start = _pos;
@@ -88,10 +98,27 @@ internal ref struct BlobReader
         return v;
     }
 
+    /// <summary>Reads a string; with a <paramref name="cache"/>, a text seen before comes back as the same instance.</summary>
+    public string ReadString(string name, bool allowEmpty, StringCache? cache)
+    {
+        if (cache is null) return ReadString(name, allowEmpty);
+        int start = _pos;
+        int len = ReadStringLength(name);
+        if (len > Remaining) { _pos = start; throw Fail($"{name} length {len} runs past the end ({Remaining} bytes left)"); }
+        if (len == 0 && !allowEmpty) { _pos = start; throw Fail($"{name} is empty"); }
+        if (!cache.TryGet(_data.Slice(_pos, len), out var s))
+        {
+            _pos = start;
+            throw Fail($"{name} is not valid UTF-8");
+        }
+        _pos += len;
+        return s;
+    }
+
     public string ReadString(string name, bool allowEmpty)
     {
         int start = _pos;
-        int len = ReadCount(Remaining, name + " length");
+        int len = ReadStringLength(name);
         if (len > Remaining) { _pos = start; throw Fail($"{name} length {len} runs past the end ({Remaining} bytes left)"); }
         if (len == 0 && !allowEmpty) { _pos = start; throw Fail($"{name} is empty"); }
         try

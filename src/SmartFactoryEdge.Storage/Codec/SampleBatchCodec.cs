@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using SmartFactoryEdge.Core.Quality;
 using SmartFactoryEdge.Core.Samples;
@@ -130,47 +131,72 @@ public sealed class SampleBatchCodec
     /// <exception cref="OutboxRecordCorruptException">The blob is truncated, corrupt, of another version or kind.</exception>
     public static Sample[] Decode(ReadOnlySpan<byte> blob) => Decode(blob, verifyChecksum: true);
 
-    internal static Sample[] Decode(ReadOnlySpan<byte> blob, bool verifyChecksum)
+    internal static Sample[] Decode(ReadOnlySpan<byte> blob, bool verifyChecksum) => DecodeCore(blob, verifyChecksum, reuse: null, out _);
+
+    /// <summary>
+    /// Decodes into <paramref name="reuse"/>'s pooled buffers: the samples come in an array rented from
+    /// <see cref="ArrayPool{T}.Shared"/> (<paramref name="count"/> of them are valid), tag ids and units from its string cache.
+    /// </summary>
+    internal static Sample[] DecodeCore(ReadOnlySpan<byte> blob, bool verifyChecksum, SampleBatchDecoder? reuse, out int count)
     {
         var body = CheckEnvelope(blob, KindSamples, What, verifyChecksum);
         var r = new BlobReader(body, 2, What, blob.Length);
-        int count = r.ReadCount(body.Length / MinSampleBytes, "sample count");
+        count = r.ReadCount(body.Length / MinSampleBytes, "sample count");
         int tagCount = r.ReadCount(Math.Max(1, r.Remaining / 2), "tag count");
         if (count > 0 && tagCount == 0) throw r.Fail("samples without a tag dictionary");
-        var tags = new string[tagCount];
-        for (int i = 0; i < tagCount; i++) tags[i] = r.ReadString("tag id", allowEmpty: false);
+        var cache = reuse?.Strings;
+        var tags = reuse?.TagScratch(tagCount) ?? new string[tagCount];
+        for (int i = 0; i < tagCount; i++) tags[i] = r.ReadString("tag id", allowEmpty: false, cache);
         int unitCount = r.ReadCount(r.Remaining, "unit count");
-        var units = new string?[unitCount + 1];
-        for (int i = 1; i <= unitCount; i++) units[i] = r.ReadString("unit", allowEmpty: true);
+        var units = reuse?.UnitScratch(unitCount + 1) ?? new string?[unitCount + 1];
+        units[0] = null;
+        for (int i = 1; i <= unitCount; i++) units[i] = r.ReadString("unit", allowEmpty: true, cache);
         long prev = r.ReadInt64();
         if (count > r.Remaining / MinSampleBytes) throw r.Fail($"sample count {count} needs more bytes than the {r.Remaining} left");
 
-        var samples = new Sample[count];
-        for (int i = 0; i < count; i++)
+        var samples = reuse is null ? new Sample[count] : ArrayPool<Sample>.Shared.Rent(count);
+        try
         {
-            int tag = r.ReadCount(tagCount - 1, "tag index");
-            int unit = r.ReadCount(unitCount, "unit index");
-            byte head = r.ReadByte();
-            if ((head & ~(KindMask | HasReceivedDelta | HasQuality)) != 0) throw r.Fail($"unknown sample header bits 0x{head:X2}");
-            long src = unchecked(prev + r.ReadZigZag64());
-            var source = r.ToDateTime(src, "source timestamp");
-            var received = source;
-            if ((head & HasReceivedDelta) != 0) received = r.ToDateTime(unchecked(src + r.ReadZigZag64()), "received timestamp");
-            var quality = (head & HasQuality) != 0 ? new StatusCode(r.ReadVarUInt32()) : StatusCode.Good;
-            int kind = head & KindMask;
-            SampleValue value = (SampleValueKind)kind switch
+            for (int i = 0; i < count; i++)
             {
-                SampleValueKind.None => SampleValue.None,
-                SampleValueKind.Double => SampleValue.FromDouble(r.ReadDouble()),
-                SampleValueKind.Boolean => ReadBoolean(ref r),
-                SampleValueKind.Int64 => SampleValue.FromInt64(r.ReadZigZag64()),
-                SampleValueKind.String => SampleValue.FromString(r.ReadString("string value", allowEmpty: true)),
-                _ => throw r.Fail($"unknown value kind {kind}"),
-            };
-            samples[i] = new Sample(tags[tag], source, received, value, quality, units[unit]);
-            prev = src;
+                int tag = r.ReadCount(tagCount - 1, "tag index");
+                int unit = r.ReadCount(unitCount, "unit index");
+                byte head = r.ReadByte();
+                if ((head & ~(KindMask | HasReceivedDelta | HasQuality)) != 0) throw r.Fail($"unknown sample header bits 0x{head:X2}");
+                long src = unchecked(prev + r.ReadZigZag64());
+                var source = r.ToDateTime(src, "source timestamp");
+                var received = source;
+                if ((head & HasReceivedDelta) != 0) received = r.ToDateTime(unchecked(src + r.ReadZigZag64()), "received timestamp");
+                var quality = (head & HasQuality) != 0 ? new StatusCode(r.ReadVarUInt32()) : StatusCode.Good;
+                int kind = head & KindMask;
+                SampleValue value = (SampleValueKind)kind switch
+                {
+                    SampleValueKind.None => SampleValue.None,
+                    SampleValueKind.Double => SampleValue.FromDouble(r.ReadDouble()),
+                    SampleValueKind.Boolean => ReadBoolean(ref r),
+                    SampleValueKind.Int64 => SampleValue.FromInt64(r.ReadZigZag64()),
+                    SampleValueKind.String => SampleValue.FromString(r.ReadString("string value", allowEmpty: true)),
+                    _ => throw r.Fail($"unknown value kind {kind}"),
+                };
+                samples[i] = new Sample(tags[tag], source, received, value, quality, units[unit]);
+                prev = src;
+            }
+            if (r.Remaining != 0) throw r.Fail($"{r.Remaining} trailing bytes after the last sample");
         }
-        if (r.Remaining != 0) throw r.Fail($"{r.Remaining} trailing bytes after the last sample");
+        catch when (reuse is not null)
+        {
+            SampleBatchDecoder.Return(samples, count);
+            throw;
+        }
+        finally
+        {
+            // the scratch tables must not keep strings of a batch alive beyond the cache's own
+            if (reuse is not null)
+            {
+                Array.Clear(tags, 0, tagCount);
+                Array.Clear(units, 0, unitCount + 1);
+            }
+        }
         return samples;
     }
 

@@ -28,6 +28,7 @@ public sealed partial class OutboxForwarder
     private readonly TimeProvider _time;
     private readonly IHealthRegistry? _health;
     private readonly int _window;
+    private readonly SampleBatchDecoder _decoder = new();
     private long _published;
     private long _failures;
     private bool _warnedNoEventPublisher;
@@ -200,17 +201,27 @@ public sealed partial class OutboxForwarder
         if (record.Kind == OutboxRecordKind.Telemetry)
         {
             Core.Samples.Sample[] samples;
+            int count;
             try
             {
-                samples = SampleBatchCodec.Decode(record.Payload);
+                // decoded synchronously on the forwarding loop, so one decoder (and its string cache) serves every record
+                samples = _decoder.Decode(record.Payload, out count);
             }
             catch (OutboxRecordCorruptException ex)
             {
                 _outbox.Discard(record.Id, "corrupt", ex.Message);
                 throw new RecordDiscardedException();
             }
-            var batch = new TelemetryBatch(_outbox.GatewayId, record.Sequence, record.Replayed, record.CreatedUtc, samples);
-            await _telemetry.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var batch = new TelemetryBatch(_outbox.GatewayId, record.Sequence, record.Replayed, record.CreatedUtc, samples.AsMemory(0, count));
+                await _telemetry.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // the publisher is done with the samples once its task has completed (it encoded them up front)
+                SampleBatchDecoder.Return(samples, count);
+            }
             return;
         }
 

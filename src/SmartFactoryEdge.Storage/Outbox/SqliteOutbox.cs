@@ -817,7 +817,10 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
                 throw new OutboxFileCorruptException($"Outbox {path}: could not switch to WAL mode (journal_mode is {mode}).");
             Execute(db, options.Synchronous == OutboxSynchronousMode.Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
             Execute(db, "PRAGMA journal_size_limit=67108864");
-            Execute(db, "PRAGMA cache_size=-4096");
+            // 1 MB: the outbox only touches both ends of its table (append at the tail, read and delete at the head); a
+            // bigger cache fills up during an outage and stays resident (4 MB gave 5-10 MB more peak RSS in 45 s outage runs
+            // at 100k values/s: 110/109 MB against 100/105 MB)
+            Execute(db, "PRAGMA cache_size=-1024");
             if (options.MaxPageCount is { } pages) Execute(db, $"PRAGMA max_page_count={pages.ToString(CultureInfo.InvariantCulture)}");
             if (options.CheckIntegrityOnOpen)
             {
