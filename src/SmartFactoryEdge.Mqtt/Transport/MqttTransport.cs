@@ -8,7 +8,7 @@ using SmartFactoryEdge.Mqtt.Client;
 namespace SmartFactoryEdge.Mqtt.Transport;
 
 /// <summary>
-/// Opens the byte stream to the broker: TCP (no Nagle) and optionally TLS through SslStream, with the server
+/// Opens the byte stream to the broker: TCP (no Nagle, <see cref="SocketStream"/>) and optionally TLS through SslStream, with the server
 /// certificate checked against the system store or a CA file (custom root trust), and an optional client certificate.
 /// Socket and TLS failures become <see cref="PeerUnavailableException"/> naming the endpoint.
 /// </summary>
@@ -18,22 +18,15 @@ public static class MqttTransport
     {
         ArgumentNullException.ThrowIfNull(options);
         var endpoint = $"{options.Host}:{options.Port}";
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SocketStream network;
         try
         {
-            await socket.ConnectAsync(options.Host, options.Port, cancellationToken).ConfigureAwait(false);
+            network = await SocketStream.ConnectAsync(options.Host, options.Port, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
-            socket.Dispose();
             throw new PeerUnavailableException($"MQTT broker {endpoint}: TCP connect failed: {e.SocketErrorCode} ({e.Message})", e);
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        var network = new NetworkStream(socket, ownsSocket: true);
         if (!options.Tls.UseTls) return network;
 
         var tls = options.Tls;
