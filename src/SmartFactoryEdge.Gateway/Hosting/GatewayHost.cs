@@ -74,6 +74,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(sp => new SamplePipeline(config.Pipeline, sp.GetServices<ISampleSink>()));
         builder.Services.AddSingleton<SourceSwitchboard>();
         builder.Services.AddHostedService<GatewayWorker>();
+        builder.Services.AddHostedService<NativeHeapTrimmer>();
         if (config.Web is { Enabled: true }) Web.WebRegistration.AddWebUi(builder.Services, config);
         return builder.Build();
     }
