@@ -205,12 +205,16 @@ public sealed partial class OutboxForwarder
             try
             {
                 // decoded synchronously on the forwarding loop, so one decoder (and its string cache) serves every record
-                samples = _decoder.Decode(record.Payload, out count);
+                samples = _decoder.Decode(record.Payload.Span, out count);
             }
             catch (OutboxRecordCorruptException ex)
             {
                 _outbox.Discard(record.Id, "corrupt", ex.Message);
                 throw new RecordDiscardedException();
+            }
+            finally
+            {
+                record.ReturnPayload();
             }
             try
             {
@@ -228,12 +232,16 @@ public sealed partial class OutboxForwarder
         AnomalyEvent anomaly;
         try
         {
-            anomaly = AnomalyEventCodec.Decode(record.Payload);
+            anomaly = AnomalyEventCodec.Decode(record.Payload.Span);
         }
         catch (OutboxRecordCorruptException ex)
         {
             _outbox.Discard(record.Id, "corrupt", ex.Message);
             throw new RecordDiscardedException();
+        }
+        finally
+        {
+            record.ReturnPayload();
         }
         if (_events is null)
         {

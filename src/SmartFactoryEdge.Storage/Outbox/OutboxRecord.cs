@@ -14,7 +14,24 @@ public enum OutboxRecordKind : byte
 /// A pending record handed out by <see cref="SqliteOutbox.TakePending"/>: the row id (append order), its stream's
 /// sequence number, and whether it may have been sent before (after a reconnect or a restart).
 /// </summary>
-public sealed record OutboxRecord(long Id, OutboxRecordKind Kind, long Sequence, DateTime CreatedUtc, bool Replayed, int Count, byte[] Payload);
+/// <remarks>
+/// <see cref="Payload"/> lives in a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>; the forwarder
+/// gives it back (<see cref="ReturnPayload"/>) as soon as it has decoded the record, so that replaying a backlog does not
+/// allocate a new array per record. A record that nobody returns simply leaves its buffer to the garbage collector.
+/// </remarks>
+public sealed record OutboxRecord(long Id, OutboxRecordKind Kind, long Sequence, DateTime CreatedUtc, bool Replayed, int Count, ReadOnlyMemory<byte> Payload)
+{
+    internal byte[]? RentedPayload { get; set; }
+
+    /// <summary>Gives the payload's buffer back to the pool: <see cref="Payload"/> must not be read after this.</summary>
+    public void ReturnPayload()
+    {
+        var rented = RentedPayload;
+        if (rented is null) return;
+        RentedPayload = null;
+        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+    }
+}
 
 /// <summary>What an append stored: the sequence numbers it assigned, or that the batch itself was dropped (disk full).</summary>
 public readonly record struct OutboxAppendResult(long FirstSequence, long LastSequence, int Batches, bool Dropped);

@@ -249,11 +249,18 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
                     long created = reader.GetInt64(3);
                     int count = reader.GetInt32(4);
                     long bytes = reader.GetInt64(5);
-                    var payload = (byte[])reader.GetValue(6);
+                    // read into a pooled buffer: a fresh array per record was most of the garbage while replaying a backlog
+                    var length = checked((int)reader.GetBytes(6, 0, null, 0, 0));
+                    var payload = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+                    var copied = reader.GetBytes(6, 0, payload, 0, length);
+                    if (copied != length) throw new OutboxFileCorruptException($"Outbox {Path}: record {id} gave {copied} of its {length} payload bytes.");
                     bool replayed = id <= _replayUpTo;
                     if (replayed) _replayedBatches++;
                     _inFlight[id] = new InFlight(kind, seq, count, bytes);
-                    result.Add(new OutboxRecord(id, kind, seq, new DateTime(created, DateTimeKind.Utc), replayed, count, payload));
+                    result.Add(new OutboxRecord(id, kind, seq, new DateTime(created, DateTimeKind.Utc), replayed, count, payload.AsMemory(0, length))
+                    {
+                        RentedPayload = payload,
+                    });
                     _cursor = id;
                 }
             }

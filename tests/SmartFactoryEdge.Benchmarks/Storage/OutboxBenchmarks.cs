@@ -45,7 +45,7 @@ public class OutboxBenchmarks
     {
         await _outbox.AppendAsync(_samples, default);
         var records = _outbox.TakePending(1);
-        var decoded = SampleBatchCodec.Decode(records[0].Payload);
+        var decoded = SampleBatchCodec.Decode(records[0].Payload.Span);
         _ids[0] = records[0].Id;
         _outbox.Acknowledge(_ids);
         return decoded.Length;

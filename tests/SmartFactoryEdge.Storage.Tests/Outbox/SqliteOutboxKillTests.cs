@@ -42,7 +42,7 @@ public class SqliteOutboxKillTests : IDisposable
             using var outbox = SqliteOutbox.Open(TestData.Options(path), "gw-kill");
             Assert.Null(outbox.MovedAsideFile);
             var records = outbox.TakePending(1_000_000);
-            var ids = records.SelectMany(r => TestData.Ids(SampleBatchCodec.Decode(r.Payload))).ToArray();
+            var ids = records.SelectMany(r => TestData.Ids(SampleBatchCodec.Decode(r.Payload.Span))).ToArray();
             Assert.True(reported >= 5000 * round);
             Assert.True(ids.Length >= reported, $"round {round}: the child reported {reported} samples committed, the outbox has {ids.Length}");
             Assert.Equal(Enumerable.Range(0, ids.Length).Select(i => (long)i), ids);

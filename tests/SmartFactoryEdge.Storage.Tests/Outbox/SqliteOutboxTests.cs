@@ -16,7 +16,7 @@ public class SqliteOutboxTests : IDisposable
     private SqliteOutbox Open(Func<OutboxOptions, OutboxOptions>? configure = null, TimeProvider? time = null, CapturingLogger<SqliteOutbox>? logger = null) =>
         SqliteOutbox.Open(TestData.Options(_dir.File(), configure), "gw-test", logger, time);
 
-    private static long[] DecodeIds(OutboxRecord r) => TestData.Ids(SampleBatchCodec.Decode(r.Payload)).ToArray();
+    private static long[] DecodeIds(OutboxRecord r) => TestData.Ids(SampleBatchCodec.Decode(r.Payload.Span)).ToArray();
 
     [Fact]
     public async Task AppendThenAcknowledgeDeletes()
@@ -145,7 +145,7 @@ public class SqliteOutboxTests : IDisposable
         Assert.Equal(e1.FirstSequence + 1, e2.FirstSequence);
         var records = outbox.TakePending(10);
         Assert.Equal([OutboxRecordKind.Telemetry, OutboxRecordKind.AnomalyEvent, OutboxRecordKind.AnomalyEvent, OutboxRecordKind.Telemetry], records.Select(r => r.Kind));
-        Assert.Equal("pca-t2", AnomalyEventCodec.Decode(records[2].Payload).Detector);
+        Assert.Equal("pca-t2", AnomalyEventCodec.Decode(records[2].Payload.Span).Detector);
         var stats = outbox.GetStats();
         Assert.Equal(2, stats.PendingEvents);
         Assert.Equal(2, stats.PendingBatches);

@@ -113,7 +113,7 @@ public static class Program
         for (int i = 0; i < ids.Length; i++)
         {
             // the forwarder decodes each batch before publishing: count that too
-            _ = SmartFactoryEdge.Storage.Codec.SampleBatchCodec.Decode(records[i].Payload);
+            _ = SmartFactoryEdge.Storage.Codec.SampleBatchCodec.Decode(records[i].Payload.Span);
             ids[i] = records[i].Id;
         }
         outbox.Acknowledge(ids);
