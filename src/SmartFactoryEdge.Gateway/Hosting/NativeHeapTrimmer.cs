@@ -43,6 +43,9 @@ internal sealed partial class NativeHeapTrimmer : BackgroundService
         try
         {
             await Task.Delay(FirstTrim, _time, stoppingToken).ConfigureAwait(false);
+            // once, when start-up is over (subscriptions created, first values through): compact what start-up left behind
+            // and give the emptied regions back, so the steady state does not grow on top of start-up's high-water mark
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             while (!stoppingToken.IsCancellationRequested)
             {
                 var before = ResidentBytes();

@@ -28,7 +28,14 @@ public static class MqttTransport
             throw new PeerUnavailableException($"MQTT broker {endpoint}: TCP connect failed: {e.SocketErrorCode} ({e.Message})", e);
         }
         if (!options.Tls.UseTls) return network;
+        return await AuthenticateAsync(network, options, endpoint, cancellationToken).ConfigureAwait(false);
+    }
 
+    // TLS in its own method: certificate types in ConnectAsync made the JIT load System.Security.Cryptography (~1.4 MB
+    // resident) in every gateway, also those with a plain TCP uplink
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<Stream> AuthenticateAsync(Stream network, MqttClientOptions options, string endpoint, CancellationToken cancellationToken)
+    {
         var tls = options.Tls;
         var ssl = new SslStream(network, leaveInnerStreamOpen: false);
         try

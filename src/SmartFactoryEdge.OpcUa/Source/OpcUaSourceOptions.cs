@@ -156,14 +156,7 @@ public static class OpcUaOptionsValidator
             if (ep.UserCertificate is { Length: > 0 } certificate)
             {
                 if (ep.UserName is { Length: > 0 }) errors.Add($"{where} sets both userName and userCertificate; choose one identity.");
-                try
-                {
-                    using var loaded = LoadUserCertificate(ep);
-                }
-                catch (ArgumentException ex)
-                {
-                    errors.Add($"{where}.userCertificate '{certificate}': {ex.Message}");
-                }
+                CheckUserCertificate(ep, where, certificate, errors);
             }
             else if (ep.UserPrivateKey is { Length: > 0 })
             {
@@ -184,6 +177,21 @@ public static class OpcUaOptionsValidator
             }
         }
         return errors;
+    }
+
+    // kept out of Validate: a certificate local there makes the JIT load System.Security.Cryptography (~1.4 MB resident)
+    // in every gateway, also those that never use a certificate
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void CheckUserCertificate(OpcUaEndpointOptions ep, string where, string certificate, List<string> errors)
+    {
+        try
+        {
+            using var loaded = LoadUserCertificate(ep);
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add($"{where}.userCertificate '{certificate}': {ex.Message}");
+        }
     }
 
     /// <summary>Loads the endpoint's X.509 user certificate with its key (password from the environment), or null when none is configured.</summary>
