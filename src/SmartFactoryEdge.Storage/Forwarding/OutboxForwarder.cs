@@ -75,6 +75,14 @@ public sealed partial class OutboxForwarder
                     await _outbox.WaitForPendingAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
+                if (inFlight.Count < _window && !inFlight.Peek().Publish.IsCompleted)
+                {
+                    // while the oldest publish waits for its PUBACK, a record appended meanwhile goes out at once, not one
+                    // broker round trip later (that wait was part of the end-to-end latency)
+                    var pending = _outbox.WaitForPendingAsync(cancellationToken);
+                    if (!pending.IsCompleted) await Task.WhenAny(inFlight.Peek().Publish, pending).ConfigureAwait(false);
+                    if (!inFlight.Peek().Publish.IsCompleted) continue;
+                }
 
                 Exception? failure = null;
                 var head = inFlight.Dequeue();

