@@ -134,7 +134,8 @@ public sealed class Params
 
     public void ThrowOnUnused()
     {
-        var unknown = _options.Parameters.Keys.Where(k => !_used.Contains(k)).ToArray();
+        // not Parameters.Keys: that caches a key-collection object in every detector's dictionary (10k tags: 0.24 MB)
+        var unknown = _options.Parameters.Where(kv => !_used.Contains(kv.Key)).Select(kv => kv.Key).ToArray();
         if (unknown.Length > 0)
             throw new ArgumentException($"Detector '{_options.Kind}': unknown parameter(s) {string.Join(", ", unknown)}; known: {string.Join(", ", _used)}.");
     }

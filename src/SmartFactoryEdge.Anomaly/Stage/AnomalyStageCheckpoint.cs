@@ -74,7 +74,7 @@ public sealed partial class AnomalyStage
         {
             var t = _byTag[tag];
             w.WriteString(tag);
-            w.WriteInt32(t.Detectors.Count);
+            w.WriteInt32(t.Detectors.Length);
             foreach (var slot in t.Detectors)
             {
                 slot.Detector.WriteState(w);
@@ -143,7 +143,7 @@ public sealed partial class AnomalyStage
             {
                 var name = r.ReadString();
                 if (name != tag) throw new InvalidDataException($"tag '{name}' in the checkpoint where '{tag}' was expected.");
-                if (r.ReadInt32() != t.Detectors.Count) throw new InvalidDataException($"tag '{tag}': another number of detectors.");
+                if (r.ReadInt32() != t.Detectors.Length) throw new InvalidDataException($"tag '{tag}': another number of detectors.");
                 foreach (var slot in t.Detectors)
                 {
                     slot.Detector.ReadState(ref r);

@@ -191,7 +191,8 @@ public sealed class YamlBinder(string file, List<ConfigError> errors)
             Error(node.Position, path, $"expected a list (lines starting with '- '), found {NodeKind(node)}");
             return null;
         }
-        var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(elementType))!;
+        // sized to the sequence: a 10k-tag file has thousands of one-element lists, each with room for 4 by default
+        var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(elementType), sequence.Children.Count)!;
         var i = 0;
         foreach (var item in sequence.Children)
         {

@@ -7,6 +7,10 @@ namespace SmartFactoryEdge.Modbus.Tests.RegisterMap;
 
 public class ModbusValueDecoderTests(PymodbusTcpFixture fixture) : IClassFixture<PymodbusTcpFixture>
 {
+    // these tests are about decoding: a pymodbus (Python) answer that takes over the default 1 s on a loaded CI machine is
+    // not a failure here (one did, 2026-11-22); the client's timeouts have their own tests
+    private static readonly ModbusClientOptions Patient = new() { RequestTimeout = TimeSpan.FromSeconds(8) };
+
     private static readonly (ModbusDataType Type, double Expected)[] Seeded =
     [
         (ModbusDataType.Int16, -12345), (ModbusDataType.UInt16, 54321), (ModbusDataType.Int32, -123456789),
@@ -29,7 +33,7 @@ public class ModbusValueDecoderTests(PymodbusTcpFixture fixture) : IClassFixture
         // modbus_server.py packs each value with Python's struct and arranges it at 1000 + 16 * type + 4 * order
         var (type, expected) = Seeded[typeIndex];
         var point = new ModbusPointOptions { TagId = "t", Address = 1000 + 16 * typeIndex + 4 * (int)order, Type = type, Order = order };
-        await using var client = new ModbusTcpClient(fixture.Server.Host, fixture.Server.Port);
+        await using var client = new ModbusTcpClient(fixture.Server.Host, fixture.Server.Port, Patient);
         var registers = new ushort[point.Span];
         await client.ReadHoldingRegistersAsync(1, (ushort)point.Address, registers).WaitAsync(TimeSpan.FromSeconds(10));
         var value = ModbusValueDecoder.Decode(registers, point);
@@ -52,7 +56,7 @@ public class ModbusValueDecoderTests(PymodbusTcpFixture fixture) : IClassFixture
     [Fact]
     public async Task DecodesStringsAndBitsFromTheServer()
     {
-        await using var client = new ModbusTcpClient(fixture.Server.Host, fixture.Server.Port);
+        await using var client = new ModbusTcpClient(fixture.Server.Host, fixture.Server.Port, Patient);
         var registers = new ushort[21];
         await client.ReadInputRegistersAsync(1, 1200, registers).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("SFE-MODBUS-01", ModbusValueDecoder.Decode(registers, new() { TagId = "s", Type = ModbusDataType.String, Length = 7 }).AsString);
