@@ -72,8 +72,8 @@ const rows = [
     ["latency p99 (ms)", (r) => fmt(r.p99), "p99"],
     ["CPU s per million values", (r) => fmt(r.cpuPerMillion, 1), "cpuPerMillion"],
     ["CPU (cores)", (r) => fmt(r.cores, 2), "cores"],
-    ["resident memory, peak before outage (MB)", (r) => fmt(r.rssMb), "rssMb"],
-    ["resident memory, peak incl. outage (MB)", (r) => fmt(r.rssPeakMb), "rssPeakMb"],
+    ["resident memory, peak before outage (MiB)", (r) => fmt(r.rssMb), "rssMb"],
+    ["resident memory, peak incl. outage (MiB)", (r) => fmt(r.rssPeakMb), "rssPeakMb"],
     ["start-up to first value (s)", (r) => fmt(r.startup, 1), "startup"],
     ["start-up to a value from every tag (s)", (r) => r.startupAll === null ? "never" : fmt(r.startupAll, 1), "startupAll"],
     ["outage: values produced around it", (r) => fmt(r.outageProduced)],
@@ -101,7 +101,7 @@ if (big) {
     const t = (ok) => ok ? "met" : "MISSED";
     out += `\nTargets for our gateway at ${fmt(big.offered)} values/s offered (source produced ${fmt(big.produced)}/s): `;
     out += `every value delivered: ${t(big.lost === 0)} (${fmt(big.lost)} lost); p99 < 100 ms: ${t(big.p99 < 100)} (${fmt(big.p99)} ms); `;
-    out += `< 1 core: ${t(big.cores < 1)} (${fmt(big.cores, 2)}); RSS < 100 MB: ${t(big.rssPeakMb < 100)} (${fmt(big.rssPeakMb)} MB); `;
+    out += `< 1 core: ${t(big.cores < 1)} (${fmt(big.cores, 2)}); RSS < 100 MiB: ${t(big.rssPeakMb < 100)} (${fmt(big.rssPeakMb, 1)} MiB = ${fmt(big.rssPeakMb * 1.048576, 1)} million bytes); `;
     out += `zero lost through the outage: ${big.outageLost === undefined ? "not run" : t(big.outageLost === 0) + ` (${fmt(big.outageLost)} lost)`}.\n`;
 }
 process.stdout.write(out);
