@@ -46,7 +46,7 @@ public sealed class GatewayStatusReporter(
             if (logger.IsEnabled(LogLevel.Debug))
             {
                 var gc = GC.GetGCMemoryInfo();
-                StatusLog.Memory(logger, Environment.WorkingSet >> 20, gc.HeapSizeBytes >> 20, gc.TotalCommittedBytes >> 20, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                StatusLog.Memory(logger, ProcessMemory.ResidentBytes() >> 20, gc.HeapSizeBytes >> 20, gc.TotalCommittedBytes >> 20, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
             }
             if (!sink.IsConnected) { lastState = null; aasPublished = false; continue; } // the next tick carries the numbers; status is not queued in the outbox
             buffer.ResetWrittenCount();

@@ -48,13 +48,15 @@ internal sealed partial class NativeHeapTrimmer : BackgroundService
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             while (!stoppingToken.IsCancellationRequested)
             {
-                var before = ResidentBytes();
+                // the resident set is read only for the debug log
+                var measure = _logger.IsEnabled(LogLevel.Debug);
+                var before = measure ? ProcessMemory.ResidentBytes() : 0;
                 if (!TrimNow())
                 {
                     LogUnavailable(_logger);
                     return;
                 }
-                var released = before - ResidentBytes();
+                var released = measure ? before - ProcessMemory.ResidentBytes() : 0;
                 if (released > 0) LogTrimmed(_logger, released / 1024);
                 await Task.Delay(Interval, _time, stoppingToken).ConfigureAwait(false);
             }
@@ -62,24 +64,6 @@ internal sealed partial class NativeHeapTrimmer : BackgroundService
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // stopping
-        }
-    }
-
-    /// <summary>Resident set size from /proc/self/statm (pages), 0 where it cannot be read.</summary>
-    internal static long ResidentBytes()
-    {
-        try
-        {
-            var fields = File.ReadAllText("/proc/self/statm").Split(' ');
-            return fields.Length > 1 && long.TryParse(fields[1], out var pages) ? pages * Environment.SystemPageSize : 0;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return 0;
         }
     }
 

@@ -238,12 +238,16 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
     internal void Release()
     {
         if (!_pooled) return;
-        var changes = _changes;
-        // values may hold strings or arrays: clear the used part so the pool does not keep them alive
-        Array.Clear(changes, 0, _changeCount);
+        ReturnToPool(_changes, _changeCount);
         _changes = [];
         _changeCount = 0;
         _pooled = false;
+    }
+
+    private static void ReturnToPool(MonitoredItemNotification[] changes, int used)
+    {
+        // values may hold strings or arrays: clear the used part so the pool does not keep them alive
+        Array.Clear(changes, 0, used);
         ChangePool.Return(changes);
     }
 
@@ -274,8 +278,7 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
                             {
                                 var bigger = ChangePool.Rent(changeCount + n);
                                 changes.AsSpan(0, changeCount).CopyTo(bigger);
-                                Array.Clear(changes, 0, changeCount);
-                                ChangePool.Return(changes);
+                                ReturnToPool(changes, changeCount);
                                 changes = bigger;
                             }
                             for (int k = 0; k < n; k++) changes[changeCount + k] = new MonitoredItemNotification(inner.ReadUInt32(), inner.ReadDataValue());
@@ -295,11 +298,7 @@ public sealed record NotificationMessage(uint SequenceNumber, DateTime PublishTi
         }
         catch
         {
-            if (changes is not null)
-            {
-                Array.Clear(changes);
-                ChangePool.Return(changes);
-            }
+            if (changes is not null) ReturnToPool(changes, changes.Length); // a failed element may sit past changeCount
             throw;
         }
         return new NotificationMessage(seq, time)

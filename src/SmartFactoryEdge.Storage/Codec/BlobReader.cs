@@ -99,14 +99,14 @@ internal ref struct BlobReader
     }
 
     /// <summary>Reads a string; with a <paramref name="cache"/>, a text seen before comes back as the same instance.</summary>
-    public string ReadString(string name, bool allowEmpty, StringCache? cache)
+    public string ReadString(string name, bool allowEmpty, StringCache? cache = null)
     {
-        if (cache is null) return ReadString(name, allowEmpty);
         int start = _pos;
         int len = ReadStringLength(name);
         if (len > Remaining) { _pos = start; throw Fail($"{name} length {len} runs past the end ({Remaining} bytes left)"); }
         if (len == 0 && !allowEmpty) { _pos = start; throw Fail($"{name} is empty"); }
-        if (!cache.TryGet(_data.Slice(_pos, len), out var s))
+        var utf8 = _data.Slice(_pos, len);
+        if (!(cache is null ? TryDecodeStrict(utf8, out var s) : cache.TryGet(utf8, out s)))
         {
             _pos = start;
             throw Fail($"{name} is not valid UTF-8");
@@ -115,22 +115,17 @@ internal ref struct BlobReader
         return s;
     }
 
-    public string ReadString(string name, bool allowEmpty)
+    private static bool TryDecodeStrict(ReadOnlySpan<byte> utf8, out string value)
     {
-        int start = _pos;
-        int len = ReadStringLength(name);
-        if (len > Remaining) { _pos = start; throw Fail($"{name} length {len} runs past the end ({Remaining} bytes left)"); }
-        if (len == 0 && !allowEmpty) { _pos = start; throw Fail($"{name} is empty"); }
         try
         {
-            var s = StrictUtf8.GetString(_data.Slice(_pos, len));
-            _pos += len;
-            return s;
+            value = StrictUtf8.GetString(utf8);
+            return true;
         }
         catch (DecoderFallbackException)
         {
-            _pos = start;
-            throw Fail($"{name} is not valid UTF-8");
+            value = "";
+            return false;
         }
     }
 

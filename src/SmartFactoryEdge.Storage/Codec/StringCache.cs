@@ -23,8 +23,6 @@ internal sealed class StringCache
 
     public int Capacity { get; }
 
-    public int Count => _strings.Count;
-
     /// <summary>The string for <paramref name="utf8"/>, or false when the bytes are not valid UTF-8.</summary>
     public bool TryGet(ReadOnlySpan<byte> utf8, out string value)
     {

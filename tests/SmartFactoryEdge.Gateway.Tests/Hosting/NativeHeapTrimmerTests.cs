@@ -28,9 +28,9 @@ public class NativeHeapTrimmerTests
         try
         {
             foreach (var p in big) NativeMemory.Free((void*)p);
-            var before = NativeHeapTrimmer.ResidentBytes();
+            var before = ProcessMemory.ResidentBytes();
             Assert.True(NativeHeapTrimmer.TrimNow());
-            var after = NativeHeapTrimmer.ResidentBytes();
+            var after = ProcessMemory.ResidentBytes();
             var released = before - after;
             Assert.True(released > 32L * 1024 * 1024, $"malloc_trim gave back {released / 1024} KB of the 65536 KB freed");
         }

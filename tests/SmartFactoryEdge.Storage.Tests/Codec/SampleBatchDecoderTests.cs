@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using SmartFactoryEdge.Core.Samples;
 using SmartFactoryEdge.Storage.Codec;
 using SmartFactoryEdge.Storage.Tests.Support;
@@ -69,11 +68,11 @@ public class SampleBatchDecoderTests
         int tagLengthAt = 4;
         Assert.Equal((byte)'a', body[tagLengthAt + 1]);
         body[tagLengthAt + 1] = 0x80;
-        var ex = Assert.Throws<OutboxRecordCorruptException>(() => new SampleBatchDecoder().Decode(Reseal(body), out _));
+        var ex = Assert.Throws<OutboxRecordCorruptException>(() => new SampleBatchDecoder().Decode(SampleBatchCodecTests.Reseal(body), out _));
         Assert.Contains("tag id is not valid UTF-8", ex.Message);
         Assert.Equal(tagLengthAt, ex.Offset);
         // the allocating decoder says the same
-        var ex2 = Assert.Throws<OutboxRecordCorruptException>(() => SampleBatchCodec.Decode(Reseal(body)));
+        var ex2 = Assert.Throws<OutboxRecordCorruptException>(() => SampleBatchCodec.Decode(SampleBatchCodecTests.Reseal(body)));
         Assert.Equal(ex.Message, ex2.Message);
     }
 
@@ -85,7 +84,7 @@ public class SampleBatchDecoderTests
         var blob = new SampleBatchCodec().Encode(samples);
         for (int cut = 2; cut < blob.Length - 4; cut++)
         {
-            var sealedCut = Reseal(blob.AsSpan(0, cut));
+            var sealedCut = SampleBatchCodecTests.Reseal(blob.AsSpan(0, cut));
             Assert.Throws<OutboxRecordCorruptException>(() => decoder.Decode(sealedCut, out _));
         }
         var rented = decoder.Decode(blob, out var n);
@@ -107,7 +106,7 @@ public class SampleBatchDecoderTests
             for (int k = rnd.Next(1, 4); k > 0; k--) body[rnd.Next(body.Length)] = (byte)rnd.Next(256);
             try
             {
-                var rented = decoder.Decode(Reseal(body), out var n);
+                var rented = decoder.Decode(SampleBatchCodecTests.Reseal(body), out var n);
                 SampleBatchDecoder.Return(rented, n);
                 decoded++;
             }
@@ -118,13 +117,5 @@ public class SampleBatchDecoderTests
         }
         Assert.Equal(iterations, decoded + rejected);
         Assert.True(rejected > 0, "no mutation was rejected");
-    }
-
-    private static byte[] Reseal(ReadOnlySpan<byte> body)
-    {
-        var sealedBlob = new byte[body.Length + 4];
-        body.CopyTo(sealedBlob);
-        BinaryPrimitives.WriteUInt32LittleEndian(sealedBlob.AsSpan(body.Length), Crc32C.Compute(body));
-        return sealedBlob;
     }
 }
