@@ -220,7 +220,9 @@ public class OutboxForwarderTests : IDisposable
     /// <summary>Waits until <paramref name="condition"/> holds, re-checking each time the outbox acknowledges, discards or rewinds.</summary>
     private static async Task WaitUntil(SqliteOutbox outbox, Func<bool> condition)
     {
-        using var changed = new SemaphoreSlim(0);
+        // not disposed: an event raised while we unsubscribe may still call Release afterwards, and an
+        // ObjectDisposedException there is thrown into the forwarder's acknowledge path and ends it (seen once in CI)
+        var changed = new SemaphoreSlim(0);
         void OnChanged() => changed.Release();
         outbox.StateChanged += OnChanged;
         try
