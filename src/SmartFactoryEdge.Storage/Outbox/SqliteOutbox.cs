@@ -73,7 +73,7 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
     private TaskCompletionSource _spaceSignal = NewSignal();
     private bool _disposed;
 
-    /// <summary>Raised after acknowledge, discard and rewind (tests wait on it instead of polling).</summary>
+    /// <summary>Raised after acknowledge, discard and rewind, and when a writer starts waiting under the Block policy (tests wait on it instead of polling).</summary>
     internal event Action? StateChanged;
 
     private SqliteOutbox(OutboxOptions options, string gatewayId, SqliteConnection db, string? movedAside, ILogger logger, TimeProvider time, IMeterFactory? meterFactory)
@@ -422,6 +422,7 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
 
     private async ValueTask<OutboxAppendResult> AppendBlobsAsync(OutboxRecordKind kind, byte[][] blobs, int[] counts, CancellationToken cancellationToken)
     {
+        bool announced = false;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -432,6 +433,11 @@ public sealed partial class SqliteOutbox : ISampleSink, IDisposable
                 if (TryAppendLocked(kind, blobs, counts, out var result)) return result;
                 if (_spaceSignal.Task.IsCompleted) _spaceSignal = NewSignal();
                 wait = _spaceSignal.Task;
+            }
+            if (!announced)
+            {
+                announced = true;
+                StateChanged?.Invoke();
             }
             try
             {

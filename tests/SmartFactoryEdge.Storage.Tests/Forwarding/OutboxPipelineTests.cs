@@ -29,19 +29,33 @@ public class OutboxPipelineTests : IDisposable
         // the broker is down: the source writes until the outbox blocks (its writer, the pipeline's consumer, is then stuck
         // for good, since nothing is acknowledged), then until the pipeline's queue is full and refuses
         var samples = TestData.Numbered(0, 1_000_000);
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        outbox.StateChanged += () => { if (outbox.GetStats().Blocked) blocked.TrySetResult(); };
         long id = 0;
-        while (!outbox.GetStats().Blocked)
+        Task? waiting = null;
+        while (!blocked.Task.IsCompleted)
         {
             Assert.True(id < samples.Length, "the outbox never blocked");
-            await pipeline.WriteAsync(samples[id++], cts.Token).AsTask().WaitAsync(Guard);
+            var write = pipeline.WriteAsync(samples[id++], cts.Token).AsTask();
+            if (write.IsCompleted) continue;
+            // a slow consumer lets the queue fill before the outbox blocks: this write then waits for good
+            await Task.WhenAny(write, blocked.Task).WaitAsync(Guard);
+            if (write.IsCompleted) continue;
+            // the consumer took its last batch (which woke this write) just before it blocked, or the queue is full for good
+            if (pipeline.Depth < pipeline.Capacity) await write.WaitAsync(Guard);
+            else waiting = write;
         }
-        while (pipeline.TryWrite(samples[id]))
+        if (waiting is null)
         {
-            id++;
-            Assert.True(pipeline.Depth <= pipeline.Capacity);
+            while (pipeline.TryWrite(samples[id]))
+            {
+                id++;
+                Assert.True(pipeline.Depth <= pipeline.Capacity);
+            }
+            waiting = pipeline.WriteAsync(samples[id++], cts.Token).AsTask();
         }
         Assert.Equal(pipeline.Capacity, pipeline.Depth);
-        var waiting = pipeline.WriteAsync(samples[id++], cts.Token).AsTask();
+        Assert.True(outbox.GetStats().Blocked);
         Assert.False(waiting.IsCompleted);
         Assert.Equal(0, pipeline.Dropped);
 
