@@ -21,4 +21,5 @@ internal static class EventIds
     public const int ForwarderRetryBudgetExhausted = 4153;
     public const int ForwarderAcknowledgeFailed = 4154;
     public const int ForwarderStillFailing = 4155;
+    public const int ForwarderUplinkBack = 4156;
 }

@@ -18,7 +18,7 @@ public sealed record TelemetryCommand(string Name, string Topic, ReadOnlyMemory<
 /// PUBACK (QoS 1) so a durable outbox may then delete the batch; it fails fast with
 /// <see cref="PeerUnavailableException"/> while the broker is unreachable, so the outbox keeps it.
 /// </summary>
-public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublisher, IHostedService, IAsyncDisposable
+public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublisher, IUplinkConnections, IHostedService, IAsyncDisposable
 {
     private readonly MqttSinkOptions _options;
     private readonly ILogger _logger;
@@ -28,6 +28,9 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublis
     private readonly SemaphoreSlim _encodeGate = new(1, 1);
     private readonly string _encodingName;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _connectionGate = new();
+    private long _connections;
+    private TaskCompletionSource _nextConnection = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _background;
 
     public MqttTelemetrySink(MqttSinkOptions options, ILogger<MqttTelemetrySink>? logger = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
@@ -101,6 +104,21 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublis
     public MqttClientOptions ClientOptions { get; }
 
     public bool IsConnected => _client.IsConnected;
+
+    /// <summary>Sessions with the broker so far (each reconnect adds one); the outbox forwarder replays as soon as it grows.</summary>
+    public long Connections
+    {
+        get { lock (_connectionGate) return _connections; }
+    }
+
+    public Task WhenConnectedAfterAsync(long seen, CancellationToken cancellationToken)
+    {
+        lock (_connectionGate)
+        {
+            if (_connections > seen) return Task.CompletedTask;
+            return _nextConnection.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>Commands from the center (cmd/model, cmd/config). Runs on the receive loop; keep it short.</summary>
     public event Func<TelemetryCommand, Task>? CommandReceivedAsync;
@@ -333,6 +351,14 @@ public sealed class MqttTelemetrySink : ITelemetryPublisher, IAnomalyEventPublis
             }, CancellationToken.None));
         }
         MqttTelemetrySinkLog.Online(_logger, _options.Host, _options.Port, Topics.Root, result.SessionPresent);
+        TaskCompletionSource reached;
+        lock (_connectionGate)
+        {
+            _connections++;
+            reached = _nextConnection;
+            _nextConnection = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        reached.TrySetResult();
     }
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)

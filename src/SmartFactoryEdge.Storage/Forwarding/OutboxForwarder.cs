@@ -27,6 +27,7 @@ public sealed partial class OutboxForwarder
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly IHealthRegistry? _health;
+    private readonly IUplinkConnections? _uplink;
     private readonly int _window;
     private readonly SampleBatchDecoder _decoder = new();
     private long _published;
@@ -45,6 +46,7 @@ public sealed partial class OutboxForwarder
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _health = health;
+        _uplink = telemetryPublisher as IUplinkConnections;
         _window = outbox.Options.InFlightWindow;
     }
 
@@ -57,7 +59,7 @@ public sealed partial class OutboxForwarder
     /// <summary>Forwards until <paramref name="cancellationToken"/> is cancelled; what is in flight then is replayed by the next run.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var inFlight = new Queue<(OutboxRecord Record, Task Publish)>(_window);
+        var inFlight = new Queue<(OutboxRecord Record, Task Publish, long Connection)>(_window);
         var acked = new List<long>(_window);
         int attempt = 0;
         long failingSince = 0;
@@ -67,8 +69,9 @@ public sealed partial class OutboxForwarder
             {
                 if (inFlight.Count < _window)
                 {
+                    long connection = _uplink?.Connections ?? 0;
                     foreach (var record in _outbox.TakePending(_window - inFlight.Count))
-                        inFlight.Enqueue((record, PublishAsync(record, cancellationToken)));
+                        inFlight.Enqueue((record, PublishAsync(record, cancellationToken), connection));
                 }
                 if (inFlight.Count == 0)
                 {
@@ -151,7 +154,7 @@ public sealed partial class OutboxForwarder
                 if (attempt == 1) _logger.ForwarderPublishFailed(_outbox.Path, head.Record.Sequence, attempt, delay.Value, failure.Message);
                 else _logger.ForwarderStillFailing(_outbox.Path, head.Record.Sequence, attempt, delay.Value, failure.Message);
                 _health?.Report(HealthEndpoint, EndpointHealthState.Faulted, failure.Message);
-                await Task.Delay(delay.Value, _time, cancellationToken).ConfigureAwait(false);
+                await BackOffAsync(delay.Value, head.Connection, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -185,6 +188,27 @@ public sealed partial class OutboxForwarder
             }
             _health?.Report(HealthEndpoint, EndpointHealthState.Stopped);
         }
+    }
+
+    /// <summary>
+    /// Waits out the retry delay, or less: a publisher that reports its connections (<see cref="IUplinkConnections"/>) ends
+    /// the wait as soon as it has connected again since the failed publish went out, so a backlog built up during an outage
+    /// starts draining the moment the broker is back, not up to one full backoff later.
+    /// </summary>
+    private async Task BackOffAsync(TimeSpan delay, long failedOnConnection, CancellationToken cancellationToken)
+    {
+        if (_uplink is null)
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var timer = Task.Delay(delay, _time, wait.Token);
+        var reconnected = _uplink.WhenConnectedAfterAsync(failedOnConnection, wait.Token);
+        var first = await Task.WhenAny(timer, reconnected).ConfigureAwait(false);
+        await wait.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (first == reconnected && reconnected.IsCompletedSuccessfully) _logger.ForwarderUplinkBack(_outbox.Path, _uplink.Connections);
     }
 
     private void ApplyAcks(List<long> acked)
@@ -284,6 +308,10 @@ internal static partial class OutboxForwarderLog
     [LoggerMessage(EventId = EventIds.ForwarderRecovered, Level = LogLevel.Information,
         Message = "Outbox {Path}: publishing again after {Attempts} failed attempts over {Duration}")]
     public static partial void ForwarderRecovered(this ILogger logger, string path, int attempts, TimeSpan duration);
+
+    [LoggerMessage(EventId = EventIds.ForwarderUplinkBack, Level = LogLevel.Information,
+        Message = "Outbox {Path}: the uplink has connected again (connection {Connection}); replaying now instead of waiting out the backoff")]
+    public static partial void ForwarderUplinkBack(this ILogger logger, string path, long connection);
 
     [LoggerMessage(EventId = EventIds.ForwarderNoEventPublisher, Level = LogLevel.Error,
         Message = "Outbox {Path} holds anomaly events but no anomaly event publisher is configured; they are dropped and counted")]

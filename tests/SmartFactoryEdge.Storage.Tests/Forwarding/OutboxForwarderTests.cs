@@ -150,6 +150,56 @@ public class OutboxForwarderTests : IDisposable
     }
 
     [Fact]
+    public async Task AReconnectedUplinkEndsTheBackoffAtOnce()
+    {
+        using var outbox = Open(window: 4);
+        var publisher = new ControlledPublisher { LinkDown = true };
+        // an hour's backoff: only the reconnect can end it within the guard
+        var retry = new SignallingRetryPolicy(TimeSpan.FromHours(1));
+        var forwarder = new OutboxForwarder(outbox, publisher, retryPolicy: retry);
+        using var cts = new CancellationTokenSource();
+        var run = forwarder.RunAsync(cts.Token);
+        for (int i = 0; i < 6; i++) await outbox.AppendAsync(TestData.Numbered(i * 100, 100), default);
+        await retry.Used.Task.WaitAsync(Guard);
+        Assert.Equal(6, outbox.GetStats().PendingBatches);
+
+        publisher.AutoAck = true;
+        publisher.Reconnect();
+        await WaitUntil(outbox, () => outbox.GetStats().PendingBatches == 0);
+        Assert.Equal(1, retry.Calls);
+        var ids = publisher.Acked.OrderBy(x => x.Sequence).SelectMany(x => TestData.Ids(x.Samples.ToArray())).ToArray();
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => (long)i), ids);
+        Assert.True(publisher.Acked.OrderBy(x => x.Sequence).First().Replayed);
+        cts.Cancel();
+        await run.WaitAsync(Guard);
+    }
+
+    [Fact]
+    public async Task WithoutAReconnectTheBackoffIsWaitedOut()
+    {
+        // a publish that fails while the link stays up (no new connection) must not replay in a tight loop
+        using var outbox = Open(window: 2);
+        var publisher = new ControlledPublisher();
+        var retry = new SignallingRetryPolicy(TimeSpan.FromHours(1));
+        var forwarder = new OutboxForwarder(outbox, publisher, retryPolicy: retry);
+        using var cts = new CancellationTokenSource();
+        var run = forwarder.RunAsync(cts.Token);
+        await outbox.AppendAsync(TestData.Numbered(0, 100), default);
+        (await publisher.NextAsync()).Fail();
+        await retry.Used.Task.WaitAsync(Guard);
+
+        // the forwarder is now waiting out the hour: a new record wakes nothing and nothing is published
+        await outbox.AppendAsync(TestData.Numbered(100, 100), default);
+        Assert.False(publisher.Publishes.TryRead(out _));
+        publisher.Reconnect();
+        var replay = await publisher.NextAsync();
+        Assert.True(replay.Batch!.Replayed);
+        Assert.Equal(1, retry.Calls);
+        cts.Cancel();
+        await run.WaitAsync(Guard);
+    }
+
+    [Fact]
     public async Task NewAppendsWakeAnIdleForwarder()
     {
         using var outbox = Open();

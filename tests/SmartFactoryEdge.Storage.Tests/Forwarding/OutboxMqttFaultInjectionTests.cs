@@ -82,6 +82,26 @@ public class OutboxMqttFaultInjectionTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public async Task TheBacklogGoesOutAsSoonAsTheBrokerIsBackNotAfterTheBackoff()
+    {
+        if (!MosquittoBroker.IsInstalled) Assert.Fail("mosquitto is not installed (scripts/install.d/10-peers.sh)");
+        // a ten-minute forwarder backoff: only the uplink's reconnect can start the replay within the guard
+        await using var rig = await Rig.StartAsync(_dir.File(), null, forwarderBackoff: TimeSpan.FromMinutes(10));
+        await rig.AppendAsync(0, 20, null);
+        await rig.WaitDeliveredAsync(20 * BatchSamples - 1);
+        long connections = rig.Sink.Connections;
+        await rig.Broker.StopAsync();
+        await rig.AppendAsync(20, 120, null);
+        await rig.Broker.RestartAsync();
+
+        var report = await rig.CollectAsync(120 * BatchSamples);
+        output.WriteLine(report.ToString());
+        Assert.Empty(report.Missing);
+        Assert.True(rig.Sink.Connections > connections, "the sink did not count its reconnect");
+        Assert.True(report.PublishFailures > 0, "the outage never reached the forwarder");
+    }
+
+    [Fact]
     public async Task DiskBoundDuringOutageDropsExactlyTheMissingIds()
     {
         if (!MosquittoBroker.IsInstalled) Assert.Fail("mosquitto is not installed (scripts/install.d/10-peers.sh)");
@@ -116,14 +136,14 @@ public class OutboxMqttFaultInjectionTests(ITestOutputHelper output) : IDisposab
         private readonly CancellationTokenSource _cts = new();
         private Task _forwarding = Task.CompletedTask;
 
-        private Rig(MosquittoBroker broker, PeerProcess subscriber, MqttTelemetrySink sink, SqliteOutbox outbox)
+        private Rig(MosquittoBroker broker, PeerProcess subscriber, MqttTelemetrySink sink, SqliteOutbox outbox, TimeSpan forwarderBackoff)
         {
             Broker = broker;
             Subscriber = subscriber;
             Sink = sink;
             Outbox = outbox;
             Forwarder = new OutboxForwarder(outbox, sink,
-                retryPolicy: new ExponentialBackoffRetryPolicy(new RetryPolicyOptions { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(300) }));
+                retryPolicy: new ExponentialBackoffRetryPolicy(new RetryPolicyOptions { InitialDelay = forwarderBackoff, MaxDelay = forwarderBackoff * 6 }));
         }
 
         public MosquittoBroker Broker { get; }
@@ -132,7 +152,7 @@ public class OutboxMqttFaultInjectionTests(ITestOutputHelper output) : IDisposab
         public SqliteOutbox Outbox { get; }
         public OutboxForwarder Forwarder { get; }
 
-        public static async Task<Rig> StartAsync(string path, Func<OutboxOptions, OutboxOptions>? configure)
+        public static async Task<Rig> StartAsync(string path, Func<OutboxOptions, OutboxOptions>? configure, TimeSpan? forwarderBackoff = null)
         {
             var broker = await MosquittoBroker.StartAsync(persistence: true);
             // stdbuf: mosquitto_sub block-buffers stdout into a pipe; line buffering lets the test see each message as it arrives
@@ -154,7 +174,7 @@ public class OutboxMqttFaultInjectionTests(ITestOutputHelper output) : IDisposab
             });
             await sink.StartAsync(CancellationToken.None);
             var outbox = SqliteOutbox.Open(TestData.Options(path, o => configure is null ? o with { BatchSize = BatchSamples } : configure(o with { BatchSize = BatchSamples })), Gateway);
-            var rig = new Rig(broker, subscriber, sink, outbox);
+            var rig = new Rig(broker, subscriber, sink, outbox, forwarderBackoff ?? TimeSpan.FromMilliseconds(50));
             rig._forwarding = rig.Forwarder.RunAsync(rig._cts.Token);
             return rig;
         }

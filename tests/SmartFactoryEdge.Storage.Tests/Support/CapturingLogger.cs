@@ -32,3 +32,18 @@ internal sealed class ImmediateRetryPolicy : SmartFactoryEdge.Core.Retry.IRetryP
         return TimeSpan.Zero;
     }
 }
+
+/// <summary>A retry policy with a fixed (long) delay that lets the test await its first use.</summary>
+internal sealed class SignallingRetryPolicy(TimeSpan delay) : SmartFactoryEdge.Core.Retry.IRetryPolicy
+{
+    public int Calls;
+
+    public TaskCompletionSource Used { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TimeSpan? GetNextDelay(int attempt, TimeSpan elapsed)
+    {
+        Interlocked.Increment(ref Calls);
+        Used.TrySetResult();
+        return delay;
+    }
+}

@@ -8,8 +8,11 @@ namespace SmartFactoryEdge.Storage.Tests.Support;
 /// A test <see cref="ITelemetryPublisher"/>: every publish shows up in <see cref="Publishes"/> and completes only when the
 /// test acks or fails it (the stand-in for a broker's PUBACK or a lost link), or at once in auto-ack mode.
 /// </summary>
-internal sealed class ControlledPublisher : ITelemetryPublisher, IAnomalyEventPublisher
+internal sealed class ControlledPublisher : ITelemetryPublisher, IAnomalyEventPublisher, IUplinkConnections
 {
+    private readonly Lock _connectionGate = new();
+    private long _connections = 1;
+    private TaskCompletionSource _nextConnection = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<PendingPublish> _publishes = Channel.CreateUnbounded<PendingPublish>();
     private readonly List<TelemetryBatch> _acked = [];
     private readonly List<AnomalyEventEnvelope> _ackedEvents = [];
@@ -46,6 +49,30 @@ internal sealed class ControlledPublisher : ITelemetryPublisher, IAnomalyEventPu
         }
         _publishes.Writer.TryWrite(p);
         return new ValueTask(p.Done.Task.WaitAsync(cancellationToken));
+    }
+
+    public long Connections
+    {
+        get { lock (_connectionGate) return _connections; }
+    }
+
+    public Task WhenConnectedAfterAsync(long seen, CancellationToken cancellationToken)
+    {
+        lock (_connectionGate) return _connections > seen ? Task.CompletedTask : _nextConnection.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The link is back: a new connection, as an MQTT uplink reports after it reconnects.</summary>
+    public void Reconnect()
+    {
+        LinkDown = false;
+        TaskCompletionSource reached;
+        lock (_connectionGate)
+        {
+            _connections++;
+            reached = _nextConnection;
+            _nextConnection = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        reached.TrySetResult();
     }
 
     public async Task<PendingPublish> NextAsync(TimeSpan? guard = null) =>
